@@ -1,0 +1,215 @@
+package org.robustlab.ml.model;
+
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reads and writes the safetensors format (an 8-byte little-endian header length, a JSON header of
+ * dtype, shape and data offsets per tensor, then the raw little-endian data) with the names and
+ * layout of {@link StateDict}, so that {@code model.load_state_dict(...)} in PyTorch takes the file.
+ */
+public final class Safetensors {
+
+    private static final long MAX_HEADER = 100L << 20;
+
+    private Safetensors() {}
+
+    /** Writes the state dict of {@code block} to {@code file}, with {@code metadata} in {@code __metadata__}. */
+    public static void write(Block block, Path file, Map<String, String> metadata, long batchesTracked) throws IOException {
+        Map<String, StateDict.Entry> entries = new TreeMap<>(StateDict.entries(block, batchesTracked));
+        JsonObject header = new JsonObject();
+        if (metadata != null && !metadata.isEmpty()) {
+            JsonObject meta = new JsonObject();
+            metadata.forEach(meta::addProperty);
+            header.add("__metadata__", meta);
+        }
+        long offset = 0;
+        for (StateDict.Entry e : entries.values()) {
+            long bytes = e.isInt64() ? 8 : 4 * elements(e.shape());
+            JsonObject t = new JsonObject();
+            t.addProperty("dtype", e.isInt64() ? "I64" : "F32");
+            t.add("shape", new Gson().toJsonTree(e.shape()));
+            t.add("data_offsets", new Gson().toJsonTree(new long[] {offset, offset + bytes}));
+            header.add(e.name(), t);
+            offset += bytes;
+        }
+        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
+        int pad = (8 - json.length % 8) % 8;
+        byte[] padded = Arrays.copyOf(json, json.length + pad);
+        Arrays.fill(padded, json.length, padded.length, (byte) ' ');
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length).array());
+            out.write(padded);
+            for (StateDict.Entry e : entries.values()) {
+                if (e.isInt64()) {
+                    out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(e.int64Value()).array());
+                    continue;
+                }
+                float[] values = e.parameter() != null ? e.parameter().getArray().toFloatArray() : e.constant();
+                ByteBuffer buf = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                buf.asFloatBuffer().put(values);
+                out.write(buf.array());
+            }
+        }
+    }
+
+    /** A tensor read from a safetensors file. */
+    public record Tensor(String dtype, long[] shape, ByteBuffer data) {
+        public float[] floats() {
+            float[] out = new float[(int) elements(shape)];
+            data.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+            return out;
+        }
+    }
+
+    /** Reads all tensors of a file; a malformed file gets an {@link IllegalArgumentException} that says what is wrong. */
+    public static Map<String, Tensor> read(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 8) {
+                throw new IllegalArgumentException(file.getFileName() + ": not a safetensors file: " + size + " bytes");
+            }
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, 0);
+            long headerLen = lenBuf.flip().getLong();
+            if (headerLen <= 0 || headerLen > MAX_HEADER || headerLen > size - 8) {
+                throw new IllegalArgumentException(file.getFileName() + ": not a safetensors file: header length "
+                        + headerLen + " does not fit a file of " + size + " bytes");
+            }
+            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
+            readFully(ch, headerBuf, 8);
+            JsonObject header;
+            try {
+                header = new Gson().fromJson(new String(headerBuf.array(), StandardCharsets.UTF_8), JsonObject.class);
+            } catch (JsonParseException e) {
+                throw new IllegalArgumentException(file.getFileName() + ": the safetensors header is not valid JSON");
+            }
+            if (header == null) {
+                throw new IllegalArgumentException(file.getFileName() + ": the safetensors header is empty");
+            }
+            long dataStart = 8 + headerLen;
+            long dataSize = size - dataStart;
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonElement> e : header.entrySet()) {
+                if (e.getKey().equals("__metadata__")) {
+                    continue;
+                }
+                try {
+                    JsonObject t = e.getValue().getAsJsonObject();
+                    String dtype = t.get("dtype").getAsString();
+                    long[] shape = new Gson().fromJson(t.get("shape"), long[].class);
+                    long[] offsets = new Gson().fromJson(t.get("data_offsets"), long[].class);
+                    int width = switch (dtype) {
+                        case "F32", "I32" -> 4;
+                        case "F64", "I64" -> 8;
+                        case "F16", "BF16" -> 2;
+                        default -> throw new IllegalArgumentException("dtype " + dtype + " is not supported");
+                    };
+                    if (offsets.length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataSize
+                            || offsets[1] - offsets[0] != width * elements(shape)) {
+                        throw new IllegalArgumentException("data offsets " + Arrays.toString(offsets)
+                                + " do not match shape " + Arrays.toString(shape) + " of " + dtype + " within " + dataSize + " data bytes");
+                    }
+                    ByteBuffer data = ByteBuffer.allocate((int) (offsets[1] - offsets[0]));
+                    readFully(ch, data, dataStart + offsets[0]);
+                    tensors.put(e.getKey(), new Tensor(dtype, shape, data.flip()));
+                } catch (IllegalStateException | NullPointerException | JsonParseException ex) {
+                    throw new IllegalArgumentException(file.getFileName() + ": tensor '" + e.getKey() + "' has a malformed header entry");
+                } catch (IllegalArgumentException ex) {
+                    throw new IllegalArgumentException(file.getFileName() + ": tensor '" + e.getKey() + "': " + ex.getMessage());
+                }
+            }
+            return tensors;
+        }
+    }
+
+    /** Reads {@code __metadata__} of a file (empty if none). */
+    public static Map<String, String> metadata(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            ByteBuffer lenBuf = ByteBuffer.wrap(in.readNBytes(8)).order(ByteOrder.LITTLE_ENDIAN);
+            long len = lenBuf.getLong();
+            JsonObject header = new Gson().fromJson(new String(in.readNBytes((int) Math.min(len, MAX_HEADER)), StandardCharsets.UTF_8), JsonObject.class);
+            Map<String, String> out = new LinkedHashMap<>();
+            if (header != null && header.has("__metadata__")) {
+                header.getAsJsonObject("__metadata__").entrySet().forEach(e -> out.put(e.getKey(), e.getValue().getAsString()));
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Loads the parameters of {@code block} from {@code file}. Every parameter must be present with
+     * its exact shape and as F32; a missing, extra or misshapen tensor is an error that names it, and
+     * in that case the block is left unchanged.
+     */
+    public static void load(Block block, Path file) throws IOException {
+        Map<String, Tensor> tensors = read(file);
+        Map<String, Parameter> params = StateDict.parameters(block);
+        for (var e : params.entrySet()) {
+            Tensor t = tensors.get(e.getKey());
+            if (t == null) {
+                throw new IllegalArgumentException(file.getFileName() + ": tensor '" + e.getKey()
+                        + "' is missing; is the file for this architecture?");
+            }
+            long[] expected = e.getValue().getArray().getShape().getShape();
+            if (!Arrays.equals(expected, t.shape())) {
+                throw new IllegalArgumentException(file.getFileName() + ": tensor '" + e.getKey() + "' has shape "
+                        + Arrays.toString(t.shape()) + "; the architecture needs " + Arrays.toString(expected));
+            }
+            if (!t.dtype().equals("F32")) {
+                throw new IllegalArgumentException(file.getFileName() + ": tensor '" + e.getKey() + "' is " + t.dtype() + "; expected F32");
+            }
+        }
+        for (String name : tensors.keySet()) {
+            if (!params.containsKey(name) && !name.endsWith("num_batches_tracked")
+                    && !name.equals("normalize.mean") && !name.equals("normalize.std")) {
+                throw new IllegalArgumentException(file.getFileName() + ": unexpected tensor '" + name
+                        + "'; is the file for this architecture?");
+            }
+        }
+        for (var e : params.entrySet()) {
+            StateDict.assign(e.getValue(), tensors.get(e.getKey()).floats());
+        }
+    }
+
+    private static long elements(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+            }
+            n *= d;
+        }
+        return n;
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+        long pos = position;
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, pos);
+            if (n < 0) {
+                throw new IllegalArgumentException("truncated safetensors file");
+            }
+            pos += n;
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package org.robustlab.ml.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.training.GradientCollector;
+import org.robustlab.ml.attack.GradientAttack;
+import org.robustlab.ml.loss.Divergence;
+import org.robustlab.ml.loss.Losses;
+import org.robustlab.ml.loss.RegularizedLoss;
+import org.robustlab.ml.model.Forward;
+
+/**
+ * The forward and backward pass of one update for any {@link Method}: the inner attack first (its
+ * own gradient collector, closed before the update's), then one collector for the loss with every
+ * forward in training mode. For ARR and TRADES, f(x) and f(x_adv) are two passes, and both update
+ * BatchNorm's running statistics. Parameter gradients are left for the optimiser.
+ */
+public final class TrainingStep {
+
+    private final TrainingMethod method;
+    private final GradientAttack inner;
+
+    public TrainingStep(TrainingMethod method) {
+        this.method = method;
+        this.inner = method.attack() == null ? null : new GradientAttack(method.attack());
+    }
+
+    /** Loss, its cross-entropy and regulariser parts, and the number of correct predictions in the batch. */
+    public record StepLosses(float loss, float crossEntropy, float regularizer, int correct) {}
+
+    /** Runs the step on images {@code x} and labels {@code y}, all arrays in {@code s}. */
+    public StepLosses run(Block block, NDArray x, NDArray y, float weight, NDManager s) {
+        NDArray adv = inner == null ? null : inner.perturb(block, x, y);
+        NDArray loss;
+        NDArray ce;
+        NDArray reg = null;
+        NDArray logits;
+        try (GradientCollector collector = s.getEngine().newGradientCollector()) {
+            switch (method.method()) {
+                case STANDARD -> {
+                    logits = Forward.logits(block, x, true);
+                    loss = Losses.crossEntropy(logits, y);
+                    ce = loss;
+                }
+                case PGD_AT -> {
+                    logits = Forward.logits(block, adv, true);
+                    loss = Losses.crossEntropy(logits, y);
+                    ce = loss;
+                }
+                default -> {
+                    logits = Forward.logits(block, x, true);
+                    NDArray advLogits = Forward.logits(block, adv, true);
+                    Divergence d = method.method() == Method.TRADES ? Divergence.KL : method.divergence();
+                    RegularizedLoss.Parts parts = RegularizedLoss.compute(logits, advLogits, y, d, weight);
+                    loss = parts.total();
+                    ce = parts.crossEntropy();
+                    reg = parts.regularizer();
+                }
+            }
+            collector.backward(loss);
+        }
+        int correct = (int) logits.argMax(1).toType(DataType.INT32, false).eq(y.toType(DataType.INT32, false))
+                .sum().toType(DataType.INT64, false).getLong();
+        return new StepLosses(loss.getFloat(), ce.getFloat(), reg == null ? 0f : reg.getFloat(), correct);
+    }
+}
