@@ -118,7 +118,8 @@ public final class Checkpoints {
         }
     }
 
-    static void deleteTree(Path dir) throws IOException {
+    /** Deletes a folder and everything in it (nothing if it does not exist). */
+    public static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -1,0 +1,111 @@
+"""PyTorch eager counterpart of RobustLab's benchmark rows: the same models, batches and steps.
+
+Usage: torch_bench.py ROWS_JSON, where ROWS_JSON is a list of
+{"arch", "channels", "size", "classes", "batch", "method", "steps", "warmup"}; method is one of
+standard, arr-fgsm, arr-pgd3, pgd-at-10, trades-10, eval-pgd20. Prints one JSON object per row:
+{"key": ..., "ms_per_step": ..., "images_per_second": ...}.
+"""
+import json
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+import torch_models
+
+torch.set_num_threads(2)
+torch.manual_seed(0)
+
+
+def clamp_ball(x_adv, x, eps):
+    return torch.min(torch.max(x_adv, x - eps), x + eps).clamp(0, 1)
+
+
+def pgd(model, x, y, eps, steps, alpha, random_start, train_mode, objective="ce", clean_logits=None):
+    was_training = model.training
+    model.train(train_mode)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    if objective == "kl":
+        x_adv = (x + 0.001 * torch.randn_like(x)).clamp(0, 1)
+    elif random_start:
+        x_adv = (x + torch.empty_like(x).uniform_(-eps, eps)).clamp(0, 1)
+    else:
+        x_adv = x.clone()
+    for _ in range(steps):
+        x_adv.requires_grad_(True)
+        logits = model(x_adv)
+        if objective == "kl":
+            loss = F.kl_div(F.log_softmax(logits, 1), F.softmax(clean_logits, 1), reduction="sum")
+        else:
+            loss = F.cross_entropy(logits, y, reduction="sum")
+        grad, = torch.autograd.grad(loss, x_adv)
+        x_adv = clamp_ball(x_adv.detach() + alpha * grad.sign(), x, eps)
+    for p in model.parameters():
+        p.requires_grad_(True)
+    model.train(was_training)
+    return x_adv.detach()
+
+
+def kl_batchmean(p_logits, q_logits):
+    return F.kl_div(F.log_softmax(q_logits, 1), F.softmax(p_logits, 1), reduction="batchmean")
+
+
+def step(method, model, opt, x, y, eps):
+    if method == "standard":
+        loss = F.cross_entropy(model(x), y)
+    elif method in ("arr-fgsm", "arr-pgd3"):
+        if method == "arr-fgsm":
+            x_adv = pgd(model, x, y, eps, 1, 1.25 * eps, True, False)
+        else:
+            x_adv = pgd(model, x, y, eps, 3, eps / 2, True, False)
+        clean = model(x)
+        adv = model(x_adv)
+        loss = F.cross_entropy(clean, y) + 1.0 * kl_batchmean(clean, adv)
+    elif method == "pgd-at-10":
+        x_adv = pgd(model, x, y, eps, 10, eps / 4, True, True)
+        loss = F.cross_entropy(model(x_adv), y)
+    elif method == "trades-10":
+        model.eval()
+        with torch.no_grad():
+            clean_ref = model(x)
+        model.train()
+        x_adv = pgd(model, x, y, eps, 10, eps / 4, False, False, "kl", clean_ref)
+        clean = model(x)
+        loss = F.cross_entropy(clean, y) + 6.0 * kl_batchmean(clean, model(x_adv))
+    else:
+        raise ValueError(method)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+
+
+def run(row):
+    c, s = row["channels"], row["size"]
+    model = torch_models.build(row["arch"], [0.5] * c, [0.25] * c, row["classes"])
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+    x = torch.rand(row["batch"], c, s, s)
+    y = torch.randint(0, row["classes"], (row["batch"],))
+    eps = row.get("epsilon", 0.1)
+    method = row["method"]
+    model.train()
+    for i in range(row["warmup"] + row["steps"]):
+        if i == row["warmup"]:
+            start = time.perf_counter()
+        if method == "eval-pgd20":
+            model.eval()
+            x_adv = pgd(model, x, y, eps, 20, eps / 4, True, False)
+            with torch.no_grad():
+                model(x_adv).argmax(1)
+        else:
+            step(method, model, opt, x, y, eps)
+    elapsed = time.perf_counter() - start
+    ms = 1000 * elapsed / row["steps"]
+    return {"key": row["key"], "ms_per_step": ms, "images_per_second": row["batch"] * row["steps"] / elapsed,
+            "torch": torch.__version__, "threads": torch.get_num_threads()}
+
+
+if __name__ == "__main__":
+    for row in json.loads(sys.argv[1]):
+        print(json.dumps(run(row)), flush=True)

@@ -1,0 +1,259 @@
+package org.robustlab.ml.bench;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.robustlab.ml.attack.AttackSpec;
+import org.robustlab.ml.attack.GradientAttack;
+import org.robustlab.ml.data.DatasetId;
+import org.robustlab.ml.loss.Divergence;
+import org.robustlab.ml.model.Architecture;
+import org.robustlab.ml.model.Forward;
+import org.robustlab.ml.model.ModelSpec;
+import org.robustlab.ml.model.Models;
+import org.robustlab.ml.training.Sgd;
+import org.robustlab.ml.training.TrainingMethod;
+import org.robustlab.ml.training.TrainingStep;
+
+/**
+ * The engine benchmark: per-step time of each training method (SmallCNN at batch 128 on 1x28x28,
+ * ResNet-18 at batch 32 on 3x32x32), PGD-20 evaluation throughput, and resident memory over 1,000
+ * ARR steps; beside each row the same step in PyTorch eager ({@code bench/torch_bench.py}, Debian's
+ * python3-torch, 2 threads), run by this same command.
+ *
+ * <p>Run: {@code scripts/run-main org.robustlab.ml.bench.Benchmark [--quick] [--no-torch] [--memory-steps N]}
+ */
+public final class Benchmark {
+
+    private static final float EPS = 0.1f;
+
+    record Row(String key, Architecture arch, DatasetId shapeOf, int batch, String method, int warmup, int steps) {}
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = List.of(args).contains("--quick");
+        boolean torch = !List.of(args).contains("--no-torch");
+        int memorySteps = 1000;
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals("--memory-steps")) {
+                memorySteps = Integer.parseInt(args[i + 1]);
+            }
+        }
+        List<Row> rows = new ArrayList<>();
+        String[] methods = {"standard", "arr-fgsm", "arr-pgd3", "pgd-at-10", "trades-10", "eval-pgd20"};
+        for (String m : methods) {
+            boolean heavy = m.contains("10") || m.contains("20");
+            rows.add(new Row("small-cnn/" + m, Architecture.SMALL_CNN, DatasetId.FASHION_MNIST, 128, m,
+                    quick ? 2 : 5, quick ? 5 : heavy ? 10 : 30));
+        }
+        for (String m : methods) {
+            boolean heavy = m.contains("10") || m.contains("20");
+            rows.add(new Row("resnet18/" + m, Architecture.RESNET18, DatasetId.CIFAR10, 32, m,
+                    quick ? 1 : 2, quick ? 2 : heavy ? 4 : 10));
+        }
+        System.out.printf(Locale.ROOT, "# RobustLab engine benchmark%n# %s, %d cores, Java %s, DJL %s, PyTorch engine %s%n",
+                cpuName(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+                Engine.getDjlVersion(), Engine.getEngine("PyTorch").getVersion());
+        Map<String, Double> ours = new LinkedHashMap<>();
+        for (Row row : rows) {
+            ours.put(row.key(), measure(row));
+        }
+        Map<String, Double> theirs = torch ? torchRows(rows) : Map.of();
+        System.out.println();
+        System.out.println("| row | batch | RobustLab ms/step | x standard | PyTorch eager ms/step | RobustLab / PyTorch |");
+        System.out.println("|---|---|---|---|---|---|");
+        for (Row row : rows) {
+            String arch = row.key().substring(0, row.key().indexOf('/'));
+            double ms = ours.get(row.key());
+            double std = ours.get(arch + "/standard");
+            Double t = theirs.get(row.key());
+            System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.2f | %s | %s |%n", row.key(), row.batch(), ms, ms / std,
+                    t == null ? "-" : String.format(Locale.ROOT, "%.1f", t),
+                    t == null ? "-" : String.format(Locale.ROOT, "%.2f", ms / t));
+        }
+        System.out.println();
+        for (String arch : List.of("small-cnn", "resnet18")) {
+            double std = ours.get(arch + "/standard");
+            double fgsm = ours.get(arch + "/arr-fgsm");
+            double pgdAt = ours.get(arch + "/pgd-at-10");
+            System.out.printf(Locale.ROOT, "%s: ARR-FGSM = %.2fx standard (target <= 3.2); PGD-AT-10 = %.2fx ARR-FGSM (target >= 3.4)%n",
+                    arch, fgsm / std, pgdAt / fgsm);
+            Row eval = rows.stream().filter(r -> r.key().equals(arch + "/eval-pgd20")).findFirst().orElseThrow();
+            System.out.printf(Locale.ROOT, "%s: PGD-20 evaluation %.1f images/s (PyTorch eager %s)%n", arch,
+                    eval.batch() * 1000 / ours.get(eval.key()),
+                    theirs.containsKey(eval.key()) ? String.format(Locale.ROOT, "%.1f images/s", eval.batch() * 1000 / theirs.get(eval.key())) : "-");
+        }
+        memory(memorySteps);
+    }
+
+    /** Milliseconds per step of one row. */
+    static double measure(Row row) {
+        ModelSpec spec = ModelSpec.of(row.arch(), row.shapeOf());
+        try (NDManager manager = NDManager.newBaseManager();
+                Model model = Models.create(spec, manager)) {
+            Block block = model.getBlock();
+            Sgd sgd = sgd(block, model);
+            TrainingStep step = row.method().startsWith("eval") ? null : new TrainingStep(method(row.method()));
+            GradientAttack pgd20 = new GradientAttack(AttackSpec.pgd20(EPS));
+            Shape shape = Models.inputShape(spec, row.batch());
+            long start = 0;
+            for (int i = 0; i < row.warmup() + row.steps(); i++) {
+                if (i == row.warmup()) {
+                    start = System.nanoTime();
+                }
+                try (NDManager s = manager.newSubManager()) {
+                    NDArray x = s.randomUniform(0f, 1f, shape);
+                    NDArray y = s.randomInteger(0, spec.numClasses(), new Shape(row.batch()), DataType.INT32);
+                    if (step == null) {
+                        NDArray adv = pgd20.perturb(block, x, y);
+                        Forward.logits(block, adv, false).argMax(1).toType(DataType.INT32, false).toIntArray();
+                    } else {
+                        step.run(block, x, y, row.method().startsWith("trades") ? 6f : 1f, s);
+                        sgd.step(0.01f);
+                    }
+                }
+            }
+            double ms = (System.nanoTime() - start) / 1e6 / row.steps();
+            System.out.printf(Locale.ROOT, "%-22s %8.1f ms/step%n", row.key(), ms);
+            return ms;
+        }
+    }
+
+    static TrainingMethod method(String name) {
+        return switch (name) {
+            case "standard" -> TrainingMethod.standard();
+            case "arr-fgsm" -> TrainingMethod.arr(1f, Divergence.KL, AttackSpec.fgsmRandomStart(EPS));
+            case "arr-pgd3" -> TrainingMethod.arr(1f, Divergence.KL, AttackSpec.pgd(EPS, 3, EPS / 2));
+            case "pgd-at-10" -> TrainingMethod.pgdAt(EPS, 10, EPS / 4);
+            case "trades-10" -> TrainingMethod.trades(6f, EPS, 10, EPS / 4);
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
+
+    private static Sgd sgd(Block block, Model model) {
+        List<NDArray> params = new ArrayList<>();
+        for (Parameter p : block.getParameters().values()) {
+            if (Models.isTrainable(p)) {
+                params.add(p.getArray());
+            }
+        }
+        return new Sgd(params, 0.9f, false, 5e-4f, model.getNDManager());
+    }
+
+    /** Resident memory before and after {@code steps} ARR-FGSM steps on SmallCNN, batch 128. */
+    static void memory(int steps) {
+        ModelSpec spec = ModelSpec.of(Architecture.SMALL_CNN, DatasetId.FASHION_MNIST);
+        try (NDManager manager = NDManager.newBaseManager();
+                Model model = Models.create(spec, manager)) {
+            Block block = model.getBlock();
+            Sgd sgd = sgd(block, model);
+            TrainingStep step = new TrainingStep(method("arr-fgsm"));
+            Shape shape = Models.inputShape(spec, 128);
+            long before = 0;
+            System.out.println();
+            System.out.println("| ARR-FGSM steps done | resident memory (MB) |");
+            System.out.println("|---|---|");
+            for (int i = 0; i <= steps; i++) {
+                if (i == 10) {
+                    before = rssKb();
+                }
+                if (i % 100 == 0 || i == 10) {
+                    System.out.printf(Locale.ROOT, "| %d | %.1f |%n", i, rssKb() / 1024.0);
+                }
+                if (i == steps) {
+                    break;
+                }
+                try (NDManager s = manager.newSubManager()) {
+                    NDArray x = s.randomUniform(0f, 1f, shape);
+                    NDArray y = s.randomInteger(0, 10, new Shape(128), DataType.INT32);
+                    step.run(block, x, y, 1f, s);
+                    sgd.step(0.01f);
+                }
+            }
+            long after = rssKb();
+            System.out.printf(Locale.ROOT, "resident memory: %.1f MB after 10 warm-up steps, %.1f MB after %d steps: %+.1f MB (target < 50 MB)%n",
+                    before / 1024.0, after / 1024.0, steps, (after - before) / 1024.0);
+        }
+    }
+
+    static long rssKb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException e) {
+            // not on Linux
+        }
+        return -1;
+    }
+
+    private static String cpuName() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException e) {
+            // not on Linux
+        }
+        return System.getProperty("os.arch");
+    }
+
+    /** Runs the PyTorch eager counterparts in one Python process; missing Python gives no figures, not a failure. */
+    static Map<String, Double> torchRows(List<Row> rows) throws IOException, InterruptedException {
+        List<Map<String, Object>> spec = new ArrayList<>();
+        for (Row r : rows) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("key", r.key());
+            m.put("arch", r.arch().id());
+            m.put("channels", r.shapeOf().shape().channels());
+            m.put("size", r.shapeOf().shape().height());
+            m.put("classes", r.shapeOf().numClasses());
+            m.put("batch", r.batch());
+            m.put("method", r.method());
+            m.put("steps", r.steps());
+            m.put("warmup", r.warmup());
+            m.put("epsilon", EPS);
+            spec.add(m);
+        }
+        Path script = Path.of("bench", "torch_bench.py");
+        if (!Files.exists(Path.of("/usr/bin/python3")) || !Files.exists(script)) {
+            System.out.println("PyTorch eager: /usr/bin/python3 or bench/torch_bench.py missing; no comparison");
+            return Map.of();
+        }
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), new Gson().toJson(spec))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Map<String, Double> out = new LinkedHashMap<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                JsonObject o = new Gson().fromJson(line, JsonObject.class);
+                out.put(o.get("key").getAsString(), o.get("ms_per_step").getAsDouble());
+                System.out.printf(Locale.ROOT, "%-22s %8.1f ms/step (PyTorch eager %s, %d threads)%n", o.get("key").getAsString(),
+                        o.get("ms_per_step").getAsDouble(), o.get("torch").getAsString(), o.get("threads").getAsInt());
+            }
+        }
+        p.waitFor();
+        return out;
+    }
+}
