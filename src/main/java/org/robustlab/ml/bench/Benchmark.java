@@ -23,7 +23,9 @@ import java.util.Locale;
 import java.util.Map;
 import org.robustlab.ml.attack.AttackSpec;
 import org.robustlab.ml.attack.GradientAttack;
+import org.robustlab.ml.data.BatchLoader;
 import org.robustlab.ml.data.DatasetId;
+import org.robustlab.ml.data.ImageDataset;
 import org.robustlab.ml.loss.Divergence;
 import org.robustlab.ml.model.Architecture;
 import org.robustlab.ml.model.Forward;
@@ -51,9 +53,14 @@ public final class Benchmark {
         boolean quick = List.of(args).contains("--quick");
         boolean torch = !List.of(args).contains("--no-torch");
         int memorySteps = 1000;
+        String only = null;
+        int scale = 1;
         for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals("--memory-steps")) {
-                memorySteps = Integer.parseInt(args[i + 1]);
+            switch (args[i]) {
+                case "--memory-steps" -> memorySteps = Integer.parseInt(args[i + 1]);
+                case "--only" -> only = args[i + 1];
+                case "--scale" -> scale = Integer.parseInt(args[i + 1]);
+                default -> { }
             }
         }
         List<Row> rows = new ArrayList<>();
@@ -61,12 +68,16 @@ public final class Benchmark {
         for (String m : methods) {
             boolean heavy = m.contains("10") || m.contains("20");
             rows.add(new Row("small-cnn/" + m, Architecture.SMALL_CNN, DatasetId.FASHION_MNIST, 128, m,
-                    quick ? 2 : 5, quick ? 5 : heavy ? 10 : 30));
+                    quick ? 2 : 5, (quick ? 5 : heavy ? 10 : 30) * scale));
         }
         for (String m : methods) {
             boolean heavy = m.contains("10") || m.contains("20");
             rows.add(new Row("resnet18/" + m, Architecture.RESNET18, DatasetId.CIFAR10, 32, m,
-                    quick ? 1 : 2, quick ? 2 : heavy ? 4 : 10));
+                    quick ? 1 : 2, (quick ? 2 : heavy ? 4 : 10) * scale));
+        }
+        if (only != null) {
+            String prefix = only;
+            rows.removeIf(r -> !r.key().startsWith(prefix) && !r.key().endsWith("/standard"));
         }
         System.out.printf(Locale.ROOT, "# RobustLab engine benchmark%n# %s, %d cores, Java %s, DJL %s, PyTorch engine %s%n",
                 cpuName(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
@@ -90,6 +101,9 @@ public final class Benchmark {
         }
         System.out.println();
         for (String arch : List.of("small-cnn", "resnet18")) {
+            if (!ours.containsKey(arch + "/arr-fgsm") || !ours.containsKey(arch + "/pgd-at-10") || !ours.containsKey(arch + "/eval-pgd20")) {
+                continue;
+            }
             double std = ours.get(arch + "/standard");
             double fgsm = ours.get(arch + "/arr-fgsm");
             double pgdAt = ours.get(arch + "/pgd-at-10");
@@ -100,7 +114,44 @@ public final class Benchmark {
                     eval.batch() * 1000 / ours.get(eval.key()),
                     theirs.containsKey(eval.key()) ? String.format(Locale.ROOT, "%.1f images/s", eval.batch() * 1000 / theirs.get(eval.key())) : "-");
         }
-        memory(memorySteps);
+        if (only == null) {
+            loading(ours.get("small-cnn/standard"), ours.get("resnet18/standard"));
+            memory(memorySteps);
+        }
+    }
+
+    /** Time to build a batch (host side and NDArray creation) against the time a standard step takes to use it. */
+    static void loading(double smallCnnStepMs, double resnetStepMs) {
+        java.util.Random random = new java.util.Random(1);
+        byte[] fm = new byte[20000 * 784];
+        byte[] cifar = new byte[20000 * 3072];
+        random.nextBytes(fm);
+        random.nextBytes(cifar);
+        int[] labels = random.ints(20000, 0, 10).toArray();
+        List<String> names = DatasetId.CIFAR10.classNames();
+        ImageDataset fashion = new ImageDataset("fashion-shaped", DatasetId.FASHION_MNIST.shape(), 10, fm, labels, names);
+        ImageDataset cifarLike = new ImageDataset("cifar-shaped", DatasetId.CIFAR10.shape(), 10, cifar, labels, names);
+        System.out.println();
+        System.out.println("| batches | ms/batch | standard step ms | step / batch |");
+        System.out.println("|---|---|---|---|");
+        for (Object[] c : new Object[][] {{fashion, 128, false, smallCnnStepMs, "1x28x28, batch 128"},
+                {cifarLike, 32, true, resnetStepMs, "3x32x32, batch 32, crop+flip"}}) {
+            BatchLoader loader = new BatchLoader((ImageDataset) c[0], (int) c[1], true, (boolean) c[2], 1);
+            int n = 300;
+            long start = 0;
+            try (NDManager manager = NDManager.newBaseManager()) {
+                for (int i = 0; i < n + 20; i++) {
+                    if (i == 20) {
+                        start = System.nanoTime();
+                    }
+                    try (NDManager s = manager.newSubManager()) {
+                        loader.batch(s, i / loader.batchesPerEpoch(), i % loader.batchesPerEpoch());
+                    }
+                }
+            }
+            double ms = (System.nanoTime() - start) / 1e6 / n;
+            System.out.printf(Locale.ROOT, "| %s | %.3f | %.1f | %.0fx (target >= 10x) |%n", c[4], ms, (double) c[3], (double) c[3] / ms);
+        }
     }
 
     /** Milliseconds per step of one row. */

@@ -126,7 +126,8 @@ public final class TrainingLoop {
             for (int b = 0; b < batches; b++) {
                 if (cancellation.isCancelled()) {
                     return result(TrainingResult.Status.CANCELLED, "cancelled during epoch " + (epoch + 1)
-                            + "; the last checkpoint is from epoch " + epoch, history, bestEpoch);
+                            + (epoch == 0 ? "; no epoch had finished, so there is no checkpoint"
+                                    : "; the last checkpoint is from epoch " + epoch), history, bestEpoch);
                 }
                 double t = epoch + (double) b / batches;
                 lr = plan.schedule().at(plan.learningRate(), t, plan.epochs());
@@ -175,7 +176,7 @@ public final class TrainingLoop {
             Checkpoints.write(lastDir, model, sgd, next, metadata(epoch + 1, "last"));
             listener.onCheckpoint(lastDir, epoch + 1, false);
             listener.onEpoch(m);
-            if (plan.collapseDrop() > 0 && bestRobust - robust > plan.collapseDrop()) {
+            if (collapsed(bestRobust, robust, plan.collapseDrop())) {
                 return result(TrainingResult.Status.CATASTROPHIC_OVERFITTING, String.format(Locale.ROOT,
                         "catastrophic overfitting: validation PGD-%d accuracy fell from %.3f (epoch %d) to %.3f at epoch %d "
                                 + "(clean %.3f); the best-robust checkpoint is kept", plan.validationPgdSteps(), bestRobust,
@@ -183,6 +184,14 @@ public final class TrainingLoop {
             }
         }
         return result(TrainingResult.Status.COMPLETED, null, history, bestEpoch);
+    }
+
+    /**
+     * Catastrophic overfitting (Wong et al., 2020): validation PGD accuracy falls by more than
+     * {@code drop} below the best seen so far within the run. {@code drop = 0} switches the check off.
+     */
+    static boolean collapsed(double bestRobust, double robust, float drop) {
+        return drop > 0 && bestRobust - robust > drop;
     }
 
     private TrainingResult result(TrainingResult.Status status, String reason, List<EpochMetrics> history, int bestEpoch) {
