@@ -1,9 +1,10 @@
 """PyTorch eager counterpart of RobustLab's benchmark rows: the same models, batches and steps.
 
-Usage: torch_bench.py ROWS_JSON, where ROWS_JSON is a list of
-{"arch", "channels", "size", "classes", "batch", "method", "steps", "warmup"}; method is one of
-standard, arr-fgsm, arr-pgd3, pgd-at-10, trades-10, eval-pgd20. Prints one JSON object per row:
-{"key": ..., "ms_per_step": ..., "images_per_second": ...}.
+Reads one row per line on standard input, a JSON object
+{"key", "arch", "channels", "size", "classes", "batch", "method", "steps", "warmup"}; method is one of
+standard, arr-fgsm, arr-pgd3, pgd-at-10, trades-10, eval-pgd20. Answers each with one JSON line
+{"key": ..., "ms_per_step": median over the timed steps, "images_per_second": ...}. The Java
+benchmark sends each row right after timing its own, so that both see the same machine state.
 """
 import json
 import sys
@@ -90,9 +91,9 @@ def run(row):
     eps = row.get("epsilon", 0.1)
     method = row["method"]
     model.train()
+    times = []
     for i in range(row["warmup"] + row["steps"]):
-        if i == row["warmup"]:
-            start = time.perf_counter()
+        start = time.perf_counter()
         if method == "eval-pgd20":
             model.eval()
             x_adv = pgd(model, x, y, eps, 20, eps / 4, True, False)
@@ -100,12 +101,15 @@ def run(row):
                 model(x_adv).argmax(1)
         else:
             step(method, model, opt, x, y, eps)
-    elapsed = time.perf_counter() - start
-    ms = 1000 * elapsed / row["steps"]
-    return {"key": row["key"], "ms_per_step": ms, "images_per_second": row["batch"] * row["steps"] / elapsed,
+        if i >= row["warmup"]:
+            times.append(time.perf_counter() - start)
+    times.sort()
+    ms = 1000 * times[len(times) // 2]
+    return {"key": row["key"], "ms_per_step": ms, "images_per_second": row["batch"] * 1000 / ms,
             "torch": torch.__version__, "threads": torch.get_num_threads()}
 
 
 if __name__ == "__main__":
-    for row in json.loads(sys.argv[1]):
-        print(json.dumps(run(row)), flush=True)
+    for line in sys.stdin:
+        if line.strip():
+            print(json.dumps(run(json.loads(line))), flush=True)

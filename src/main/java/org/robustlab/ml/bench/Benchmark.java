@@ -39,7 +39,8 @@ import org.robustlab.ml.training.TrainingStep;
  * The engine benchmark: per-step time of each training method (SmallCNN at batch 128 on 1x28x28,
  * ResNet-18 at batch 32 on 3x32x32), PGD-20 evaluation throughput, and resident memory over 1,000
  * ARR steps; beside each row the same step in PyTorch eager ({@code bench/torch_bench.py}, Debian's
- * python3-torch, 2 threads), run by this same command.
+ * python3-torch, 2 threads), run by this same command right after ours, row by row. Figures are
+ * medians over the timed steps.
  *
  * <p>Run: {@code scripts/run-main org.robustlab.ml.bench.Benchmark [--quick] [--no-torch] [--memory-steps N]}
  */
@@ -83,10 +84,18 @@ public final class Benchmark {
                 cpuName(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                 Engine.getDjlVersion(), Engine.getEngine("PyTorch").getVersion());
         Map<String, Double> ours = new LinkedHashMap<>();
-        for (Row row : rows) {
-            ours.put(row.key(), measure(row));
+        Map<String, Double> theirs = new LinkedHashMap<>();
+        try (TorchEager eager = torch ? TorchEager.start() : null) {
+            for (Row row : rows) {
+                ours.put(row.key(), measure(row));
+                if (eager != null) {
+                    Double t = eager.measure(row);
+                    if (t != null) {
+                        theirs.put(row.key(), t);
+                    }
+                }
+            }
         }
-        Map<String, Double> theirs = torch ? torchRows(rows) : Map.of();
         System.out.println();
         System.out.println("| row | batch | RobustLab ms/step | x standard | PyTorch eager ms/step | RobustLab / PyTorch |");
         System.out.println("|---|---|---|---|---|---|");
@@ -164,11 +173,9 @@ public final class Benchmark {
             TrainingStep step = row.method().startsWith("eval") ? null : new TrainingStep(method(row.method()));
             GradientAttack pgd20 = new GradientAttack(AttackSpec.pgd20(EPS));
             Shape shape = Models.inputShape(spec, row.batch());
-            long start = 0;
+            double[] times = new double[row.steps()];
             for (int i = 0; i < row.warmup() + row.steps(); i++) {
-                if (i == row.warmup()) {
-                    start = System.nanoTime();
-                }
+                long start = System.nanoTime();
                 try (NDManager s = manager.newSubManager()) {
                     NDArray x = s.randomUniform(0f, 1f, shape);
                     NDArray y = s.randomInteger(0, spec.numClasses(), new Shape(row.batch()), DataType.INT32);
@@ -180,9 +187,13 @@ public final class Benchmark {
                         sgd.step(0.01f);
                     }
                 }
+                if (i >= row.warmup()) {
+                    times[i - row.warmup()] = (System.nanoTime() - start) / 1e6;
+                }
             }
-            double ms = (System.nanoTime() - start) / 1e6 / row.steps();
-            System.out.printf(Locale.ROOT, "%-22s %8.1f ms/step%n", row.key(), ms);
+            java.util.Arrays.sort(times);
+            double ms = times[times.length / 2];
+            System.out.printf(Locale.ROOT, "%-22s %8.1f ms/step (median of %d)%n", row.key(), ms, times.length);
             return ms;
         }
     }
@@ -270,10 +281,32 @@ public final class Benchmark {
         return System.getProperty("os.arch");
     }
 
-    /** Runs the PyTorch eager counterparts in one Python process; missing Python gives no figures, not a failure. */
-    static Map<String, Double> torchRows(List<Row> rows) throws IOException, InterruptedException {
-        List<Map<String, Object>> spec = new ArrayList<>();
-        for (Row r : rows) {
+    /**
+     * The PyTorch eager side: one Python process kept open, asked for each row right after ours ran,
+     * so that both sides see the same machine state. Missing Python gives no figures, not a failure.
+     */
+    static final class TorchEager implements AutoCloseable {
+        private final Process process;
+        private final BufferedReader out;
+        private final java.io.Writer in;
+
+        private TorchEager(Process process) {
+            this.process = process;
+            this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            this.in = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        }
+
+        static TorchEager start() throws IOException {
+            Path script = Path.of("bench", "torch_bench.py");
+            if (!Files.exists(Path.of("/usr/bin/python3")) || !Files.exists(script)) {
+                System.out.println("PyTorch eager: /usr/bin/python3 or bench/torch_bench.py missing; no comparison");
+                return null;
+            }
+            return new TorchEager(new ProcessBuilder("/usr/bin/python3", script.toString())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start());
+        }
+
+        Double measure(Row r) throws IOException {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("key", r.key());
             m.put("arch", r.arch().id());
@@ -285,26 +318,27 @@ public final class Benchmark {
             m.put("steps", r.steps());
             m.put("warmup", r.warmup());
             m.put("epsilon", EPS);
-            spec.add(m);
+            in.write(new Gson().toJson(m) + "\n");
+            in.flush();
+            String line = out.readLine();
+            if (line == null) {
+                return null;
+            }
+            JsonObject o = new Gson().fromJson(line, JsonObject.class);
+            double ms = o.get("ms_per_step").getAsDouble();
+            System.out.printf(Locale.ROOT, "%-22s %8.1f ms/step (PyTorch eager %s, %d threads)%n", r.key(), ms,
+                    o.get("torch").getAsString(), o.get("threads").getAsInt());
+            return ms;
         }
-        Path script = Path.of("bench", "torch_bench.py");
-        if (!Files.exists(Path.of("/usr/bin/python3")) || !Files.exists(script)) {
-            System.out.println("PyTorch eager: /usr/bin/python3 or bench/torch_bench.py missing; no comparison");
-            return Map.of();
-        }
-        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), new Gson().toJson(spec))
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        Map<String, Double> out = new LinkedHashMap<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                JsonObject o = new Gson().fromJson(line, JsonObject.class);
-                out.put(o.get("key").getAsString(), o.get("ms_per_step").getAsDouble());
-                System.out.printf(Locale.ROOT, "%-22s %8.1f ms/step (PyTorch eager %s, %d threads)%n", o.get("key").getAsString(),
-                        o.get("ms_per_step").getAsDouble(), o.get("torch").getAsString(), o.get("threads").getAsInt());
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
-        p.waitFor();
-        return out;
     }
 }
