@@ -1,0 +1,92 @@
+package org.robustlab.artifact;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.UUID;
+import org.robustlab.job.InvalidRequestException;
+import org.robustlab.job.JobNotFoundException;
+import org.springframework.core.io.FileSystemResource;
+import org.springframework.core.io.Resource;
+import org.springframework.data.domain.Page;
+import org.springframework.data.domain.PageRequest;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.ObjectMapper;
+
+@RestController
+@RequestMapping("/api/v1/models")
+@Tag(name = "Models", description = "Trained models (last and best-robust) with their provenance and files")
+class ModelController {
+
+    static final String SHA256_HEADER = "X-Checksum-SHA256";
+
+    private final ModelArtifactRepository models;
+    private final ObjectMapper json;
+
+    ModelController(ModelArtifactRepository models, ObjectMapper json) {
+        this.models = models;
+        this.json = json;
+    }
+
+    /** A model and where it came from. */
+    record ModelView(UUID id, UUID jobId, String kind, int epoch, String architecture, String dataset, String method,
+            Object hyperparameters, Object training, String djlSha256, long djlSize, String safetensorsSha256,
+            long safetensorsSize, java.time.Instant createdAt) {}
+
+    @GetMapping
+    @Operation(summary = "Models, newest first")
+    Page<ModelView> list(@RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
+        if (page < 0 || size < 1 || size > 200) {
+            throw new InvalidRequestException("size", "page must be >= 0 and size in [1, 200]; got page " + page + ", size " + size);
+        }
+        return models.findAllByOrderByCreatedAtDesc(PageRequest.of(page, size)).map(this::view);
+    }
+
+    @GetMapping("/{id}")
+    @Operation(summary = "A model: job, method, hyperparameters, dataset and metrics")
+    ModelView get(@PathVariable UUID id) {
+        return view(find(id));
+    }
+
+    @GetMapping("/{id}/download")
+    @Operation(summary = "The model file, streamed, with its SHA-256 in the X-Checksum-SHA256 header",
+            description = "format=safetensors (PyTorch state-dict names and layout) or format=djl (DJL's .params)")
+    ResponseEntity<Resource> download(@PathVariable UUID id, @RequestParam(defaultValue = "safetensors") String format) throws IOException {
+        ModelArtifact model = find(id);
+        ModelArtifact.StoredFile file = switch (format) {
+            case "safetensors" -> model.safetensors();
+            case "djl" -> model.djl();
+            default -> throw new InvalidRequestException("format", "format must be one of [djl, safetensors]; got '" + format + "'");
+        };
+        if (!ArtifactStore.intact(file)) {
+            throw new CorruptedArtifactException("the " + format + " file of model " + id
+                    + " is missing or does not match its recorded SHA-256; it is corrupted and is not served");
+        }
+        String name = "model-" + id + (format.equals("djl") ? "-0000.params" : ".safetensors");
+        return ResponseEntity.ok()
+                .contentType(MediaType.APPLICATION_OCTET_STREAM)
+                .contentLength(file.size())
+                .header(SHA256_HEADER, file.sha256())
+                .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment().filename(name).build().toString())
+                .body(new FileSystemResource(Path.of(file.path())));
+    }
+
+    private ModelArtifact find(UUID id) {
+        return models.findById(id).orElseThrow(() -> JobNotFoundException.forId("model", id));
+    }
+
+    private ModelView view(ModelArtifact m) {
+        return new ModelView(m.getId(), m.getJobId(), m.getKind(), m.getEpoch(), m.getArchitecture(), m.getDataset(),
+                m.getMethod(), json.readTree(m.getHyperparameters()), m.getMetrics() == null ? null : json.readTree(m.getMetrics()),
+                m.djl().sha256(), m.djl().size(), m.safetensors().sha256(), m.safetensors().size(), m.getCreatedAt());
+    }
+}

@@ -1,0 +1,90 @@
+package org.robustlab.job;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.swagger.v3.oas.annotations.media.Schema;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Size;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A training job as clients send it. Everything but {@code dataset} has a default; method-specific
+ * fields sit at the top level ({@code lambda} and {@code divergence} for ARR, {@code beta} for TRADES).
+ */
+@Schema(example = """
+        {"name": "arr-fashion", "dataset": "fashion-mnist", "trainSubset": 2000, "model": "small-cnn",
+         "method": "arr", "lambda": 1.0, "divergence": "kl", "attack": {"type": "fgsm", "epsilon": 0.1},
+         "epochs": 1, "batchSize": 128,
+         "optimizer": {"type": "sgd", "learningRate": 0.01, "momentum": 0.9, "weightDecay": 0.0005},
+         "seed": 7}""")
+public record CreateTrainingJobRequest(
+        @Size(max = 200) String name,
+        @NotBlank @Schema(description = "fashion-mnist, mnist, cifar10 or cifar100", example = "fashion-mnist") String dataset,
+        @Min(0) @Max(10_000_000) @Schema(description = "train on a seeded sample of this many training images; 0 or absent: all") Integer trainSubset,
+        @Schema(description = "small-cnn (28x28 only), resnet18, preact-resnet18 or wrn-34-10; default small-cnn for 28x28 datasets, resnet18 otherwise") String model,
+        @Schema(description = "standard, arr, pgd-at or trades; default arr") String method,
+        @JsonProperty("lambda") @DecimalMin("0") @DecimalMax("1000") @Schema(description = "ARR weight; default 1") Double lambda,
+        @Schema(description = "ARR divergence: kl or l2; default kl") String divergence,
+        @DecimalMin("0") @DecimalMax("1000") @Schema(description = "TRADES weight; default 6") Double beta,
+        @Min(0) @Max(10_000) @Schema(description = "epochs over which lambda or beta rises linearly from 0") Integer weightWarmupEpochs,
+        @Valid AttackRequest attack,
+        @Min(1) @Max(10_000) @Schema(description = "default 10") Integer epochs,
+        @Min(1) @Max(4096) @Schema(description = "default 128") Integer batchSize,
+        @Valid OptimizerRequest optimizer,
+        @Valid ScheduleRequest schedule,
+        @Valid ValidationRequest validation,
+        @Schema(description = "CIFAR augmentation (crop and flip); default on for CIFAR, off otherwise") Boolean augment,
+        @Min(0) @Schema(description = "seed of every random choice; default 1") Long seed,
+        @Size(max = 20) Set<@NotBlank @Size(max = 100) String> tags) {
+
+    /**
+     * The inner attack for ARR, PGD-AT and TRADES (epsilon also sets the validation attack's budget).
+     *
+     * @param type fgsm or pgd
+     * @param epsilon L-inf radius in [0,1] pixel units; default 0.1 (MNIST-like: 0.3 for mnist) or 8/255 (CIFAR)
+     * @param steps PGD steps; default 3 for ARR, 10 for PGD-AT and TRADES
+     * @param stepSize PGD step; default epsilon/2 for ARR, epsilon/4 otherwise
+     * @param randomStart FGSM random start (step 1.25 epsilon); default true
+     * @param trainingMode craft with the model in training mode; default false (true for PGD-AT)
+     */
+    public record AttackRequest(
+            @Schema(example = "fgsm") String type,
+            @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double epsilon,
+            @Min(1) @Max(1000) Integer steps,
+            @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double stepSize,
+            Boolean randomStart,
+            Boolean trainingMode) {}
+
+    /**
+     * @param type sgd (the only optimiser)
+     * @param learningRate default 0.1 for ResNets, 0.05 for small-cnn
+     * @param momentum default 0.9
+     * @param weightDecay default 5e-4
+     * @param nesterov default false
+     */
+    public record OptimizerRequest(
+            String type,
+            @DecimalMin(value = "0", inclusive = false) @DecimalMax("10") Double learningRate,
+            @DecimalMin("0") @DecimalMax(value = "1", inclusive = false) Double momentum,
+            @DecimalMin("0") @DecimalMax("1") Double weightDecay,
+            Boolean nesterov) {}
+
+    /**
+     * @param type multistep (default: x0.1 at 50% and 75% of the epochs, the paper's 100 and 150 of 200), cosine, piecewise-linear or constant
+     * @param milestones epochs of a multistep schedule
+     * @param gamma the multistep factor; default 0.1
+     */
+    public record ScheduleRequest(String type, List<@Min(0) Integer> milestones,
+            @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double gamma) {}
+
+    /**
+     * @param size training images held out for validation; default 1000
+     * @param pgdSteps PGD steps of the per-epoch validation attack; default 10
+     */
+    public record ValidationRequest(@Min(1) @Max(100_000) Integer size, @Min(1) @Max(1000) Integer pgdSteps) {}
+}

@@ -1,0 +1,109 @@
+package org.robustlab.job;
+
+import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.robustlab.artifact.ModelArtifactRepository;
+import org.robustlab.ml.training.EpochMetrics;
+import org.robustlab.runner.SchedulerConfig;
+import org.robustlab.runner.TrainingRunner;
+import org.springframework.data.domain.Page;
+import org.springframework.data.domain.Pageable;
+import org.springframework.stereotype.Service;
+import tools.jackson.databind.ObjectMapper;
+
+/** The training-job state machine: submit (QUEUED), cancel, and the views. */
+@Service
+public class JobService {
+
+    private final TrainingJobRepository jobs;
+    private final EpochMetricRepository metrics;
+    private final ModelArtifactRepository models;
+    private final JobStore store;
+    private final Scheduler scheduler;
+    private final TrainingRunner runner;
+    private final ObjectMapper json;
+
+    JobService(TrainingJobRepository jobs, EpochMetricRepository metrics, ModelArtifactRepository models, JobStore store,
+            Scheduler scheduler, TrainingRunner runner, ObjectMapper json) {
+        this.jobs = jobs;
+        this.metrics = metrics;
+        this.models = models;
+        this.store = store;
+        this.scheduler = scheduler;
+        this.runner = runner;
+        this.json = json;
+    }
+
+    public TrainingJobView submit(CreateTrainingJobRequest request) {
+        var plan = TrainingPlans.from(request);
+        TrainingJob job = new TrainingJob(UUID.randomUUID(), request.name(), plan.method().method().id(), plan.dataset().id(),
+                plan.architecture().id(), plan.epochs(), json.writeValueAsString(request),
+                request.tags() == null ? Set.of() : request.tags(), Instant.now());
+        jobs.saveAndFlush(job);
+        schedule(job.getId());
+        return view(job);
+    }
+
+    /** Queues the job's execution unless one is queued already. */
+    public void schedule(UUID id) {
+        if (scheduler.getScheduledExecution(TaskInstanceId.of(SchedulerConfig.TRAINING_TASK, id.toString())).isEmpty()) {
+            scheduler.schedule(SchedulerConfig.trainingInstance(id), Instant.now());
+        }
+    }
+
+    public TrainingJobView get(UUID id) {
+        return view(find(id));
+    }
+
+    public Page<TrainingJobView> list(JobState state, String method, String dataset, String tag, Pageable pageable) {
+        return jobs.search(state, method, dataset, tag, pageable).map(this::view);
+    }
+
+    public List<EpochMetrics> metrics(UUID id) {
+        find(id);
+        return metrics.findByJob(id).stream().map(EpochMetric::toMetrics).toList();
+    }
+
+    public TrainingJobView cancel(UUID id) {
+        TrainingJob job = find(id);
+        if (job.isTerminal()) {
+            throw new IllegalTransitionException("training job " + id + " is " + job.getState() + "; only QUEUED or RUNNING jobs can be cancelled");
+        }
+        TrainingJob updated = store.update(id, j -> {
+            if (j.getState() == JobState.QUEUED) {
+                j.setState(JobState.CANCELLED);
+                j.setFailureReason("cancelled before it started");
+                j.setFinishedAt(Instant.now());
+            } else if (!j.isTerminal()) {
+                j.setCancelRequested(true);
+            }
+        });
+        if (updated.getState() == JobState.CANCELLED) {
+            scheduler.getScheduledExecution(TaskInstanceId.of(SchedulerConfig.TRAINING_TASK, id.toString()))
+                    .filter(e -> !e.isPicked())
+                    .ifPresent(e -> scheduler.cancel(TaskInstanceId.of(SchedulerConfig.TRAINING_TASK, id.toString())));
+        } else {
+            runner.cancel(id);
+        }
+        return view(updated);
+    }
+
+    TrainingJob find(UUID id) {
+        return jobs.findById(id).orElseThrow(() -> JobNotFoundException.forId("training job", id));
+    }
+
+    TrainingJobView view(TrainingJob j) {
+        EpochMetrics latest = j.getLatestMetrics() == null ? null : json.readValue(j.getLatestMetrics(), EpochMetrics.class);
+        List<TrainingJobView.ModelRef> refs = models.findByJobIdOrderByKind(j.getId()).stream()
+                .map(m -> new TrainingJobView.ModelRef(m.getId(), m.getKind(), m.getEpoch())).toList();
+        return new TrainingJobView(j.getId(), j.getName(), j.getState(), j.getMethod(), j.getDataset(), j.getModel(),
+                Set.copyOf(j.getTags()),
+                new TrainingJobView.Progress(j.getEpoch(), j.getEpochs(), j.getBatch(), j.getBatches(), j.getPercent(), j.getEtaSeconds()),
+                latest, refs, j.getFailureReason(), j.getDevice(), j.getAttempts(), j.getCreatedAt(), j.getStartedAt(),
+                j.getFinishedAt(), json.readTree(j.getRequestJson()));
+    }
+}

@@ -1,0 +1,26 @@
+package org.robustlab.job;
+
+import java.util.List;
+import java.util.UUID;
+import org.springframework.data.domain.Page;
+import org.springframework.data.domain.Pageable;
+import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.Query;
+import org.springframework.data.repository.query.Param;
+
+public interface TrainingJobRepository extends JpaRepository<TrainingJob, UUID> {
+
+    @Query("""
+            select j from TrainingJob j
+            where (:state is null or j.state = :state)
+              and (:method is null or j.method = :method)
+              and (:dataset is null or j.dataset = :dataset)
+              and (:tag is null or :tag member of j.tags)
+            """)
+    Page<TrainingJob> search(@Param("state") JobState state, @Param("method") String method,
+            @Param("dataset") String dataset, @Param("tag") String tag, Pageable pageable);
+
+    List<TrainingJob> findByState(JobState state);
+
+    long countByState(JobState state);
+}

@@ -1,0 +1,34 @@
+package org.robustlab.job;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.robustlab.ml.training.EpochMetrics;
+
+/** A training job as the API shows it. */
+public record TrainingJobView(
+        UUID id,
+        String name,
+        JobState state,
+        String method,
+        String dataset,
+        String model,
+        Set<String> tags,
+        Progress progress,
+        EpochMetrics metrics,
+        List<ModelRef> models,
+        String failureReason,
+        String device,
+        int attempts,
+        Instant createdAt,
+        Instant startedAt,
+        Instant finishedAt,
+        Object request) {
+
+    /** Where the job is: 1-based epoch and batch, percent of the whole run, and a linear ETA. */
+    public record Progress(int epoch, int epochs, int batch, int batches, double percent, Double etaSeconds) {}
+
+    /** A model the job produced. */
+    public record ModelRef(UUID id, String kind, int epoch) {}
+}

@@ -1,0 +1,160 @@
+package org.robustlab.runner;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.robustlab.artifact.ArtifactStore;
+import org.robustlab.config.RobustLabProperties;
+import org.robustlab.job.CreateTrainingJobRequest;
+import org.robustlab.job.JobState;
+import org.robustlab.job.JobStore;
+import org.robustlab.job.TrainingJob;
+import org.robustlab.job.TrainingPlans;
+import org.robustlab.ml.training.EpochMetrics;
+import org.robustlab.ml.training.TrainingLoop;
+import org.robustlab.ml.training.TrainingPlan;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Runs one training job in a worker process and writes what it hears to the database. Called by
+ * the scheduler, also again after a crash or restart: the worker then resumes from the job's last
+ * checkpoint, up to {@code robustlab.workers.max-attempts} starts.
+ */
+@Component
+public class TrainingRunner {
+
+    private static final Logger log = LoggerFactory.getLogger(TrainingRunner.class);
+    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+
+    private final JobStore store;
+    private final ArtifactStore artifacts;
+    private final RobustLabProperties properties;
+    private final DevicePool devices;
+    private final ObjectMapper json;
+    private final Map<UUID, WorkerProcess> running = new ConcurrentHashMap<>();
+
+    TrainingRunner(JobStore store, ArtifactStore artifacts, RobustLabProperties properties, DevicePool devices, ObjectMapper json) {
+        this.store = store;
+        this.artifacts = artifacts;
+        this.properties = properties;
+        this.devices = devices;
+        this.json = json;
+    }
+
+    /** Asks a job's worker on this instance to stop after its batch; a no-op if it runs elsewhere (it polls the flag). */
+    public void cancel(UUID id) {
+        WorkerProcess worker = running.get(id);
+        if (worker != null) {
+            worker.cancel(properties.workers().cancelGraceSeconds());
+        }
+    }
+
+    public void run(UUID id) throws InterruptedException {
+        TrainingJob job = store.find(id).orElse(null);
+        if (job == null || job.isTerminal()) {
+            return;
+        }
+        if (job.getAttempts() >= properties.workers().maxAttempts()) {
+            store.finish(id, JobState.FAILED, "the job was interrupted " + job.getAttempts()
+                    + " times (crash or restart) and has reached robustlab.workers.max-attempts");
+            return;
+        }
+        String device = devices.take();
+        try {
+            execute(id, device);
+        } catch (IOException | RuntimeException e) {
+            log.error("training job {} failed in the runner", id, e);
+            store.finish(id, JobState.FAILED, "internal error while running the job: " + e.getMessage());
+        } finally {
+            devices.release(device);
+        }
+    }
+
+    private void execute(UUID id, String device) throws IOException, InterruptedException {
+        TrainingJob job = store.update(id, j -> {
+            j.setState(JobState.RUNNING);
+            j.setAttempts(j.getAttempts() + 1);
+            j.setDevice(device);
+            if (j.getStartedAt() == null) {
+                j.setStartedAt(Instant.now());
+            }
+        });
+        TrainingPlan plan = TrainingPlans.from(json.readValue(job.getRequestJson(), CreateTrainingJobRequest.class));
+        Path runDir = properties.runsDir().resolve("jobs").resolve(id.toString()).toAbsolutePath();
+        Files.createDirectories(runDir);
+        Path taskFile = runDir.resolve("task.json");
+        Files.writeString(taskFile, GSON.toJson(new WorkerTask("train", plan, runDir.toString(),
+                properties.dataDir().toAbsolutePath().toString(), properties.downloadDatasets(), device, null)));
+        Path logFile = runDir.resolve("worker.log");
+        String[] outcome = {null, null};
+        long[] lastWrite = {0};
+        try (WorkerProcess worker = WorkerProcess.start(taskFile, logFile, properties.workers())) {
+            running.put(id, worker);
+            if (job.isCancelRequested()) {
+                worker.cancel(properties.workers().cancelGraceSeconds());
+            }
+            int exit = worker.pump(event -> {
+                String type = event.get("type").getAsString();
+                JsonObject data = event.getAsJsonObject("data");
+                switch (type) {
+                    case "batch" -> {
+                        long now = System.currentTimeMillis();
+                        if (now - lastWrite[0] >= 500) {
+                            lastWrite[0] = now;
+                            TrainingJob updated = store.update(id, j -> j.setProgress(data.get("epoch").getAsInt(),
+                                    data.get("batch").getAsInt(), data.get("batches").getAsInt(),
+                                    ((data.get("epoch").getAsInt() - 1) + data.get("batch").getAsDouble() / data.get("batches").getAsInt())
+                                            / data.get("epochs").getAsInt(), Instant.now()));
+                            if (updated.isCancelRequested()) {
+                                worker.cancel(properties.workers().cancelGraceSeconds());
+                            }
+                        }
+                    }
+                    case "epoch" -> store.addEpoch(id, GSON.fromJson(data, EpochMetrics.class));
+                    case "finished" -> {
+                        outcome[0] = data.get("status").getAsString();
+                        outcome[1] = data.has("reason") && !data.get("reason").isJsonNull() ? data.get("reason").getAsString() : null;
+                    }
+                    default -> { }
+                }
+            }, logFile);
+            if (outcome[0] == null) {
+                TrainingJob now = store.find(id).orElseThrow();
+                if (now.isCancelRequested()) {
+                    outcome[0] = "CANCELLED";
+                    outcome[1] = "cancelled; the worker did not stop in time and was killed";
+                } else {
+                    outcome[0] = "FAILED";
+                    outcome[1] = "the worker process exited with code " + exit + " without reporting a result"
+                            + " (native crash or out of memory?); see " + logFile;
+                }
+            }
+        } finally {
+            running.remove(id);
+        }
+        JobState state = JobState.valueOf(outcome[0]);
+        registerModels(id, runDir, job, plan);
+        if (state == JobState.SUCCEEDED) {
+            store.update(id, j -> j.setProgress(plan.epochs(), j.getBatches(), j.getBatches(), 1.0, Instant.now()));
+        }
+        store.finish(id, state, state == JobState.SUCCEEDED ? null : outcome[1]);
+    }
+
+    private void registerModels(UUID id, Path runDir, TrainingJob job, TrainingPlan plan) throws IOException {
+        String hyper = job.getRequestJson();
+        artifacts.register(id, runDir, runDir.resolve(TrainingLoop.LAST), "last", plan.architecture().id(), plan.dataset().id(),
+                plan.method().method().id(), hyper);
+        artifacts.register(id, runDir, runDir.resolve(TrainingLoop.BEST), "best-robust", plan.architecture().id(),
+                plan.dataset().id(), plan.method().method().id(), hyper);
+    }
+}

@@ -1,0 +1,120 @@
+package org.robustlab.runner;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.jar.JarFile;
+import org.robustlab.config.RobustLabProperties;
+
+/**
+ * A child JVM running {@link WorkerMain} on one task. Its events arrive through a callback; its log
+ * (stderr and any non-event line) goes to {@code worker.log} in the job folder.
+ */
+final class WorkerProcess implements AutoCloseable {
+
+    private final Process process;
+    private final PrintWriter stdin;
+
+    private WorkerProcess(Process process) {
+        this.process = process;
+        this.stdin = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
+    }
+
+    /** Starts a worker on {@code taskFile}; {@code log} receives stderr and stray stdout lines. */
+    static WorkerProcess start(Path taskFile, Path log, RobustLabProperties.Workers config) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx" + config.heap());
+        command.add("-Dai.djl.pytorch.num_threads=" + config.threads());
+        command.add("-Dai.djl.pytorch.num_interop_threads=1");
+        command.add("-Dai.djl.offline=true");
+        command.addAll(classpathAndMain());
+        command.add(taskFile.toString());
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        return new WorkerProcess(builder.start());
+    }
+
+    /** The classpath of this JVM; inside a Spring Boot fat jar, its PropertiesLauncher with loader.main. */
+    private static List<String> classpathAndMain() throws IOException {
+        String classpath = System.getProperty("java.class.path");
+        if (!classpath.contains(File.pathSeparator) && classpath.endsWith(".jar")) {
+            try (JarFile jar = new JarFile(classpath)) {
+                if (jar.getEntry("BOOT-INF/classes/") != null) {
+                    return List.of("-cp", classpath, "-Dloader.main=" + WorkerMain.class.getName(),
+                            "org.springframework.boot.loader.launch.PropertiesLauncher");
+                }
+            }
+        }
+        return List.of("-cp", classpath, WorkerMain.class.getName());
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /**
+     * Reads events until the worker's stdout closes; calls {@code onEvent} with (type, data) for each,
+     * and appends any other line to {@code log}. Returns the exit code.
+     */
+    int pump(Consumer<JsonObject> onEvent, Path log) throws IOException, InterruptedException {
+        Gson gson = new Gson();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                OutputStream logOut = Files.newOutputStream(log, java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.APPEND)) {
+            String line;
+            while ((line = out.readLine()) != null) {
+                if (line.startsWith(WorkerMain.PREFIX)) {
+                    try {
+                        onEvent.accept(gson.fromJson(line.substring(WorkerMain.PREFIX.length()), JsonObject.class));
+                        continue;
+                    } catch (JsonParseException e) {
+                        // fall through to the log
+                    }
+                }
+                logOut.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return process.waitFor();
+    }
+
+    /** Asks the worker to stop after its current batch; kills it if it has not stopped after {@code graceSeconds}. */
+    void cancel(int graceSeconds) {
+        stdin.println("cancel");
+        Thread killer = new Thread(() -> {
+            try {
+                if (!process.waitFor(graceSeconds, TimeUnit.SECONDS)) {
+                    process.destroy();
+                    if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                        process.destroyForcibly();
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "worker-cancel-" + process.pid());
+        killer.setDaemon(true);
+        killer.start();
+    }
+
+    @Override
+    public void close() {
+        stdin.close();
+        if (process.isAlive()) {
+            process.destroyForcibly();
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package org.robustlab.runner;
+
+import java.util.List;
+import org.robustlab.ml.attack.AttackSpec;
+import org.robustlab.ml.training.TrainingPlan;
+
+/**
+ * What a worker process is asked to do, written as JSON to its folder before it starts.
+ *
+ * @param kind "train" or "evaluate"
+ * @param plan the training plan (train)
+ * @param runDir the job's folder; training checkpoints go to runDir/last and runDir/best
+ * @param dataDir the configured dataset folder
+ * @param downloadDatasets whether missing CIFAR may be downloaded
+ * @param device "cpu" or "gpu0", "gpu1", ...
+ * @param evaluation what to evaluate (evaluate)
+ */
+public record WorkerTask(String kind, TrainingPlan plan, String runDir, String dataDir, boolean downloadDatasets,
+        String device, EvaluationTask evaluation) {
+
+    /**
+     * @param architecture the model's architecture id
+     * @param dataset the dataset id
+     * @param parametersFile the DJL parameter folder (checkpoint folder) to load
+     * @param checkpoint a label for the report ("job ... / best-robust, epoch 7")
+     * @param attacks the attacks, each at its epsilon
+     * @param testSubset how many test points (first N of the test set)
+     * @param seed seed of the random starts
+     * @param reportFile where the JSON report goes
+     */
+    public record EvaluationTask(String architecture, String dataset, String parametersFile, String checkpoint,
+            List<AttackSpec> attacks, int testSubset, long seed, String reportFile) {}
+}
