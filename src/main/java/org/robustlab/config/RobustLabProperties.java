@@ -26,15 +26,21 @@ public record RobustLabProperties(
 
     /**
      * @param maxConcurrent jobs running at once on CPU (with GPUs: one per GPU)
-     * @param threads PyTorch intra-op threads per worker
+     * @param threads PyTorch intra-op threads per worker; 0 means all cores but one, so that the HTTP side stays responsive
      * @param heap the worker JVM's -Xmx, e.g. 4g
      * @param maxAttempts how often a job interrupted by a crash or restart is started again before it fails
      * @param cancelGraceSeconds seconds a cancelled worker gets to stop on its own before it is killed
      */
     public record Workers(
             @Min(1) int maxConcurrent,
-            @Min(1) int threads,
+            @Min(0) int threads,
             @NotBlank String heap,
             @Min(1) int maxAttempts,
-            @Min(1) int cancelGraceSeconds) {}
+            @Min(1) int cancelGraceSeconds) {
+
+        /** The thread count a worker gets. */
+        public int effectiveThreads() {
+            return threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+        }
+    }
 }

@@ -32,6 +32,8 @@ public class EvaluationRunner {
     private final RobustLabProperties properties;
     private final DevicePool devices;
     private final EvaluationPlans plans;
+    private final java.util.Map<UUID, WorkerProcess> running = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile boolean shuttingDown;
 
     EvaluationRunner(EvaluationJobRepository evaluations, ModelArtifactRepository models, RobustLabProperties properties,
             DevicePool devices, EvaluationPlans plans) {
@@ -40,6 +42,13 @@ public class EvaluationRunner {
         this.properties = properties;
         this.devices = devices;
         this.plans = plans;
+    }
+
+    /** On shutdown, workers stop and their evaluations stay RUNNING, to be run again on the next start. */
+    @jakarta.annotation.PreDestroy
+    void shutdown() {
+        shuttingDown = true;
+        running.values().forEach(WorkerProcess::close);
     }
 
     public void run(UUID id) throws InterruptedException {
@@ -87,6 +96,7 @@ public class EvaluationRunner {
         long[] lastWrite = {0};
         int exit;
         try (WorkerProcess worker = WorkerProcess.start(taskFile, logFile, properties.workers())) {
+            running.put(id, worker);
             exit = worker.pump(event -> {
                 JsonObject data = event.getAsJsonObject("data");
                 switch (event.get("type").getAsString()) {
@@ -108,6 +118,11 @@ public class EvaluationRunner {
                     default -> { }
                 }
             }, logFile);
+        } finally {
+            running.remove(id);
+        }
+        if (shuttingDown && !"SUCCEEDED".equals(outcome[0])) {
+            return;
         }
         if ("SUCCEEDED".equals(outcome[0]) && Files.isRegularFile(report)) {
             finish(id, JobState.SUCCEEDED, null, Files.readString(report));

@@ -41,14 +41,28 @@ public class TrainingRunner {
     private final RobustLabProperties properties;
     private final DevicePool devices;
     private final ObjectMapper json;
+    private final JobMetrics metrics;
     private final Map<UUID, WorkerProcess> running = new ConcurrentHashMap<>();
+    private volatile boolean shuttingDown;
 
-    TrainingRunner(JobStore store, ArtifactStore artifacts, RobustLabProperties properties, DevicePool devices, ObjectMapper json) {
+    TrainingRunner(JobStore store, ArtifactStore artifacts, RobustLabProperties properties, DevicePool devices, ObjectMapper json,
+            JobMetrics metrics) {
+        this.metrics = metrics;
         this.store = store;
         this.artifacts = artifacts;
         this.properties = properties;
         this.devices = devices;
         this.json = json;
+    }
+
+    /**
+     * On shutdown the workers are stopped and their jobs stay RUNNING in the database: the next start
+     * (of this or another instance) resumes them from their last checkpoint.
+     */
+    @jakarta.annotation.PreDestroy
+    void shutdown() {
+        shuttingDown = true;
+        running.values().forEach(WorkerProcess::close);
     }
 
     /** Asks a job's worker on this instance to stop after its batch; a no-op if it runs elsewhere (it polls the flag). */
@@ -120,7 +134,11 @@ public class TrainingRunner {
                             }
                         }
                     }
-                    case "epoch" -> store.addEpoch(id, GSON.fromJson(data, EpochMetrics.class));
+                    case "epoch" -> {
+                        EpochMetrics m = GSON.fromJson(data, EpochMetrics.class);
+                        store.addEpoch(id, m);
+                        metrics.recordEpoch(m.imagesPerSecond());
+                    }
                     case "finished" -> {
                         outcome[0] = data.get("status").getAsString();
                         outcome[1] = data.has("reason") && !data.get("reason").isJsonNull() ? data.get("reason").getAsString() : null;
@@ -128,7 +146,7 @@ public class TrainingRunner {
                     default -> { }
                 }
             }, logFile);
-            if (outcome[0] == null) {
+            if (outcome[0] == null && !shuttingDown) {
                 TrainingJob now = store.find(id).orElseThrow();
                 if (now.isCancelRequested()) {
                     outcome[0] = "CANCELLED";
@@ -141,6 +159,10 @@ public class TrainingRunner {
             }
         } finally {
             running.remove(id);
+        }
+        if (shuttingDown && !"SUCCEEDED".equals(outcome[0])) {
+            log.info("training job {} interrupted by shutdown; it resumes from its checkpoint on the next start", id);
+            return;
         }
         JobState state = JobState.valueOf(outcome[0]);
         registerModels(id, runDir, job, plan);

@@ -38,7 +38,7 @@ final class WorkerProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx" + config.heap());
-        command.add("-Dai.djl.pytorch.num_threads=" + config.threads());
+        command.add("-Dai.djl.pytorch.num_threads=" + config.effectiveThreads());
         command.add("-Dai.djl.pytorch.num_interop_threads=1");
         command.add("-Dai.djl.offline=true");
         command.addAll(classpathAndMain());

@@ -1,0 +1,20 @@
+# Multi-stage build: compile with the Maven wrapper, run on a JRE.
+# (Not built here: this workplace has no Docker engine. It follows the configuration the tests use.)
+FROM eclipse-temurin:17-jdk AS build
+WORKDIR /src
+COPY .mvn .mvn
+COPY mvnw pom.xml ./
+RUN ./mvnw -B -ntp dependency:go-offline
+COPY src src
+RUN ./mvnw -B -ntp -DskipTests package && cp target/robustlab-*.jar /app.jar
+
+FROM eclipse-temurin:17-jre
+RUN useradd --system --home /var/lib/robustlab robustlab && mkdir -p /var/lib/robustlab && chown robustlab /var/lib/robustlab
+USER robustlab
+WORKDIR /var/lib/robustlab
+COPY --from=build /app.jar /opt/robustlab/app.jar
+# Datasets are read from /var/lib/robustlab/data/datasets; jobs, checkpoints and models go to /var/lib/robustlab/data/runs.
+ENV ROBUSTLAB_DATA_DIR=/var/lib/robustlab/data/datasets \
+    ROBUSTLAB_RUNS_DIR=/var/lib/robustlab/data/runs
+EXPOSE 8080
+ENTRYPOINT ["java", "-jar", "/opt/robustlab/app.jar"]

@@ -1,0 +1,123 @@
+package org.robustlab.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import org.robustlab.RobustLabApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code GET /api/v1/training-jobs/{id}} from 200 concurrent clients on loopback while a job trains
+ * in its worker process. Each client polls every {@code --interval-ms} (100 by default, so 2,000
+ * requests per second in all) for {@code --seconds}; prints the error count and latency percentiles.
+ *
+ * <p>Run: {@code scripts/run-test-main org.robustlab.bench.HttpLoadBenchmark [--clients 200] [--seconds 30] [--interval-ms 100]}
+ */
+public final class HttpLoadBenchmark {
+
+    public static void main(String[] args) throws Exception {
+        int clients = 200;
+        int seconds = 30;
+        int intervalMs = 100;
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--clients" -> clients = Integer.parseInt(args[i + 1]);
+                case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
+                case "--interval-ms" -> intervalMs = Integer.parseInt(args[i + 1]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        Path dir = Files.createTempDirectory("robustlab-load");
+        try (ConfigurableApplicationContext app = new SpringApplicationBuilder(RobustLabApplication.class).run(
+                "--server.port=0", "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("db"),
+                "--robustlab.runs-dir=" + dir.resolve("runs"), "--robustlab.data-dir=" + dir.resolve("datasets"),
+                "--logging.level.root=WARN")) {
+            String base = "http://127.0.0.1:" + ((WebServerApplicationContext) app).getWebServer().getPort();
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            String body = """
+                    {"dataset": "fashion-mnist", "trainSubset": 20000, "epochs": 5, "method": "arr",
+                     "attack": {"type": "fgsm", "epsilon": 0.1}, "seed": 1}""";
+            HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/training-jobs"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            String id = JsonMapper.builder().build().readTree(created.body()).get("id").asString();
+            URI job = URI.create(base + "/api/v1/training-jobs/" + id);
+            long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (System.nanoTime() < until) {
+                String state = JsonMapper.builder().build().readTree(http.send(HttpRequest.newBuilder(job).build(),
+                        HttpResponse.BodyHandlers.ofString()).body()).get("state").asString();
+                if (state.equals("RUNNING")) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            Thread.sleep(3000); // let the worker get into its training loop
+            List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+            AtomicLong errors = new AtomicLong();
+            CountDownLatch done = new CountDownLatch(clients);
+            long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+            final int interval = intervalMs;
+            for (int c = 0; c < clients; c++) {
+                final long offset = (long) c * interval / clients;
+                Thread t = new Thread(() -> {
+                    try {
+                        Thread.sleep(offset);
+                        long next = System.nanoTime();
+                        while (System.nanoTime() < end) {
+                            long start = System.nanoTime();
+                            try {
+                                HttpResponse<String> r = http.send(HttpRequest.newBuilder(job).timeout(Duration.ofSeconds(10)).build(),
+                                        HttpResponse.BodyHandlers.ofString());
+                                if (r.statusCode() != 200) {
+                                    errors.incrementAndGet();
+                                }
+                            } catch (Exception e) {
+                                errors.incrementAndGet();
+                            }
+                            latencies.add(System.nanoTime() - start);
+                            next += interval * 1_000_000L;
+                            long sleep = (next - System.nanoTime()) / 1_000_000L;
+                            if (sleep > 0) {
+                                Thread.sleep(sleep);
+                            }
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } finally {
+                        done.countDown();
+                    }
+                });
+                t.start();
+            }
+            done.await();
+            String state = JsonMapper.builder().build().readTree(http.send(HttpRequest.newBuilder(job).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).get("state").asString();
+            List<Long> sorted = new ArrayList<>(latencies);
+            Collections.sort(sorted);
+            System.out.printf(Locale.ROOT, "%n%d clients, one GET every %d ms each, %d s, job state during the run: %s%n",
+                    clients, intervalMs, seconds, state);
+            System.out.printf(Locale.ROOT, "requests %d (%.0f/s), errors %d%n", sorted.size(), sorted.size() / (double) seconds, errors.get());
+            System.out.printf(Locale.ROOT, "latency ms: p50 %.2f, p90 %.2f, p99 %.2f, max %.2f (target p99 < 20)%n",
+                    pct(sorted, 0.50), pct(sorted, 0.90), pct(sorted, 0.99), sorted.get(sorted.size() - 1) / 1e6);
+            http.send(HttpRequest.newBuilder(URI.create(job + "/cancel")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    private static double pct(List<Long> sorted, double p) {
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1)) / 1e6;
+    }
+}

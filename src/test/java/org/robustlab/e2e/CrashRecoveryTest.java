@@ -1,0 +1,95 @@
+package org.robustlab.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.robustlab.RobustLabApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Stops the application in the middle of a job and starts it again on the same database and job
+ * folder: the job resumes from its checkpoint (its first epoch is not run again) and finishes, and no
+ * job is left RUNNING.
+ */
+class CrashRecoveryTest {
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final JsonMapper json = JsonMapper.builder().build();
+
+    @Test
+    void aJobInterruptedByARestartResumesFromItsCheckpointAndFinishes(@TempDir Path dir) throws Exception {
+        String jobId;
+        JsonNode firstEpoch;
+        try (ConfigurableApplicationContext app = start(dir)) {
+            String base = base(app);
+            HttpResponse<String> created = post(base + "/api/v1/training-jobs", """
+                    {"dataset": "fashion-mnist", "trainSubset": 1024, "epochs": 3, "batchSize": 64,
+                     "method": "arr", "attack": {"type": "fgsm", "epsilon": 0.1},
+                     "validation": {"size": 100, "pgdSteps": 2}, "seed": 3}""");
+            assertThat(created.statusCode()).isEqualTo(202);
+            jobId = json.readTree(created.body()).get("id").asString();
+            JsonNode metrics = waitFor(base + "/api/v1/training-jobs/" + jobId + "/metrics", m -> m.size() >= 1);
+            firstEpoch = metrics.get(0);
+            JsonNode job = json.readTree(get(base + "/api/v1/training-jobs/" + jobId).body());
+            assertThat(job.get("state").asString()).isEqualTo("RUNNING");
+        }
+        try (ConfigurableApplicationContext app = start(dir)) {
+            String base = base(app);
+            JsonNode job = waitFor(base + "/api/v1/training-jobs/" + jobId,
+                    j -> j.get("state").asString().matches("SUCCEEDED|FAILED|CANCELLED"));
+            assertThat(job.get("state").asString()).as(job.toString()).isEqualTo("SUCCEEDED");
+            assertThat(job.get("attempts").asInt()).isEqualTo(2);
+            JsonNode metrics = json.readTree(get(base + "/api/v1/training-jobs/" + jobId + "/metrics").body());
+            assertThat(metrics).hasSize(3);
+            // resumed, not restarted: epoch 1 is the one the first run wrote
+            assertThat(metrics.get(0).get("seconds").asDouble()).isEqualTo(firstEpoch.get("seconds").asDouble());
+            JsonNode running = json.readTree(get(base + "/api/v1/training-jobs?state=RUNNING").body());
+            assertThat(running.get("content")).isEmpty();
+            assertThat(job.get("models")).hasSize(2);
+        }
+    }
+
+    private static ConfigurableApplicationContext start(Path dir) {
+        return new SpringApplicationBuilder(RobustLabApplication.class).run(
+                "--server.port=0",
+                "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE",
+                "--robustlab.runs-dir=" + dir.resolve("runs"),
+                "--robustlab.data-dir=" + dir.resolve("datasets"),
+                "--robustlab.workers.heap=2g");
+    }
+
+    private static String base(ConfigurableApplicationContext app) {
+        return "http://localhost:" + ((WebServerApplicationContext) app).getWebServer().getPort();
+    }
+
+    private JsonNode waitFor(String url, java.util.function.Predicate<JsonNode> done) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (true) {
+            JsonNode node = json.readTree(get(url).body());
+            if (done.test(node) || System.nanoTime() > deadline) {
+                return node;
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private HttpResponse<String> get(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String url, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}

@@ -1,0 +1,186 @@
+package org.robustlab.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The whole flow against the real server on a random port, with real worker processes: submit a
+ * tiny Fashion-MNIST ARR job, follow its SSE stream, poll to SUCCEEDED, download the model in both
+ * formats and check the checksums, evaluate it and read the report. Then the error mapping.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+abstract class ServiceFlowContract {
+
+    @TempDir
+    static Path dir;
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry r) {
+        r.add("robustlab.runs-dir", () -> dir.resolve("runs").toString());
+        r.add("robustlab.data-dir", () -> dir.resolve("datasets").toString());
+        r.add("robustlab.workers.heap", () -> "2g");
+        r.add("robustlab.workers.threads", () -> "2");
+    }
+
+    @LocalServerPort
+    int port;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final JsonMapper json = JsonMapper.builder().build();
+
+    static final String JOB = """
+            {"name": "arr-fashion", "dataset": "fashion-mnist", "trainSubset": 256, "model": "small-cnn",
+             "method": "arr", "lambda": 1.0, "divergence": "kl", "attack": {"type": "fgsm", "epsilon": 0.1},
+             "epochs": 1, "batchSize": 64,
+             "optimizer": {"type": "sgd", "learningRate": 0.01, "momentum": 0.9, "weightDecay": 0.0005},
+             "validation": {"size": 100, "pgdSteps": 2}, "seed": 7, "tags": ["e2e"]}""";
+
+    @Test
+    void trainFollowDownloadEvaluate() throws Exception {
+        HttpResponse<String> created = post("/api/v1/training-jobs", JOB);
+        assertThat(created.statusCode()).isEqualTo(202);
+        JsonNode job = json.readTree(created.body());
+        String id = job.get("id").asString();
+        assertThat(created.headers().firstValue("Location")).hasValue("/api/v1/training-jobs/" + id);
+        assertThat(job.get("state").asString()).isIn("QUEUED", "RUNNING");
+
+        List<String> events = new ArrayList<>();
+        HttpResponse<Stream<String>> sse = http.send(HttpRequest.newBuilder(uri("/api/v1/training-jobs/" + id + "/events"))
+                .timeout(Duration.ofMinutes(5)).build(), HttpResponse.BodyHandlers.ofLines());
+        assertThat(sse.statusCode()).isEqualTo(200);
+        sse.body().filter(l -> l.startsWith("event:")).forEach(events::add);
+        assertThat(events).isNotEmpty().last().isEqualTo("event:end");
+
+        JsonNode done = waitFor("/api/v1/training-jobs/" + id, j -> j.get("state").asString().matches("SUCCEEDED|FAILED|CANCELLED"));
+        assertThat(done.get("state").asString()).as(done.toString()).isEqualTo("SUCCEEDED");
+        assertThat(done.get("progress").get("percent").asDouble()).isEqualTo(100.0);
+        assertThat(done.get("metrics").get("validationCleanAccuracy").asDouble()).isBetween(0.0, 1.0);
+        assertThat(done.get("device").asString()).isEqualTo("cpu");
+        JsonNode models = done.get("models");
+        assertThat(models).hasSize(2);
+        JsonNode metrics = json.readTree(get("/api/v1/training-jobs/" + id + "/metrics").body());
+        assertThat(metrics).hasSize(1);
+        assertThat(metrics.get(0).get("epoch").asInt()).isEqualTo(1);
+
+        String modelId = models.get(0).get("id").asString();
+        for (String format : List.of("safetensors", "djl")) {
+            HttpResponse<byte[]> file = http.send(HttpRequest.newBuilder(uri("/api/v1/models/" + modelId + "/download?format=" + format)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(file.statusCode()).isEqualTo(200);
+            String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(file.body()));
+            assertThat(file.headers().firstValue("X-Checksum-SHA256")).hasValue(sha);
+            assertThat(file.body().length).isGreaterThan(1_000_000);
+        }
+        JsonNode model = json.readTree(get("/api/v1/models/" + modelId).body());
+        assertThat(model.get("jobId").asString()).isEqualTo(id);
+        assertThat(model.get("method").asString()).isEqualTo("arr");
+
+        HttpResponse<String> eval = post("/api/v1/evaluations", """
+                {"modelId": "%s", "testSubset": 200, "attacks": [{"type": "fgsm", "epsilon": 0.1}, {"type": "pgd", "epsilon": 0.1, "steps": 5}]}"""
+                .formatted(modelId));
+        assertThat(eval.statusCode()).as(eval.body()).isEqualTo(202);
+        String evalId = json.readTree(eval.body()).get("id").asString();
+        JsonNode evaluated = waitFor("/api/v1/evaluations/" + evalId, j -> j.get("state").asString().matches("SUCCEEDED|FAILED|CANCELLED"));
+        assertThat(evaluated.get("state").asString()).as(evaluated.toString()).isEqualTo("SUCCEEDED");
+        JsonNode report = json.readTree(get("/api/v1/evaluations/" + evalId + "/report").body());
+        assertThat(report.get("testPoints").asInt()).isEqualTo(200);
+        double clean = report.get("cleanAccuracy").asDouble();
+        assertThat(clean).isBetween(0.0, 1.0);
+        assertThat(report.get("results")).hasSize(2);
+        assertThat(report.get("results").get(1).get("robustAccuracy").asDouble()).isLessThanOrEqualTo(clean);
+        assertThat(report.get("results").get(1).get("epsilon").asDouble()).isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-6));
+
+        assertThat(post("/api/v1/training-jobs/" + id + "/cancel", "").statusCode()).isEqualTo(409);
+        JsonNode page = json.readTree(get("/api/v1/training-jobs?tag=e2e&state=SUCCEEDED").body());
+        assertThat(page.get("content")).hasSize(1);
+    }
+
+    @Test
+    void badInputGetsProblemDetailsThatNameTheField() throws Exception {
+        HttpResponse<String> eps = post("/api/v1/training-jobs", """
+                {"dataset": "fashion-mnist", "attack": {"type": "fgsm", "epsilon": 8}}""");
+        assertThat(eps.statusCode()).isEqualTo(400);
+        JsonNode p = json.readTree(eps.body());
+        assertThat(p.get("field").asString()).isEqualTo("attack.epsilon");
+        assertThat(p.get("detail").asString()).contains("attack.epsilon").contains("8");
+        assertThat(eps.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).contains("application/problem+json"));
+
+        HttpResponse<String> method = post("/api/v1/training-jobs", """
+                {"dataset": "fashion-mnist", "method": "magic"}""");
+        assertThat(method.statusCode()).isEqualTo(400);
+        assertThat(json.readTree(method.body()).get("detail").asString()).contains("standard").contains("trades");
+        assertThat(json.readTree(method.body()).get("field").asString()).isEqualTo("method");
+
+        HttpResponse<String> dataset = post("/api/v1/training-jobs", """
+                {"dataset": "imagenet"}""");
+        assertThat(dataset.statusCode()).isEqualTo(400);
+        assertThat(json.readTree(dataset.body()).get("detail").asString()).contains("cifar10");
+
+        HttpResponse<String> smallCifar = post("/api/v1/training-jobs", """
+                {"dataset": "cifar10", "model": "small-cnn"}""");
+        assertThat(smallCifar.statusCode()).isEqualTo(400);
+        assertThat(json.readTree(smallCifar.body()).get("field").asString()).isEqualTo("model");
+
+        HttpResponse<String> garbage = post("/api/v1/training-jobs", "{not json");
+        assertThat(garbage.statusCode()).isEqualTo(400);
+        assertThat(garbage.body()).doesNotContain("at org.");
+
+        assertThat(get("/api/v1/training-jobs/00000000-0000-0000-0000-000000000000").statusCode()).isEqualTo(404);
+        assertThat(get("/api/v1/training-jobs/not-a-uuid").statusCode()).isEqualTo(400);
+        assertThat(get("/api/v1/models/00000000-0000-0000-0000-000000000000/download").statusCode()).isEqualTo(404);
+        assertThat(get("/api/v1/training-jobs?state=DONE").statusCode()).isEqualTo(400);
+        assertThat(post("/api/v1/evaluations", """
+                {"modelId": "00000000-0000-0000-0000-000000000000", "attacks": [{"type": "pgd", "epsilon": 0.1}]}""").statusCode())
+                .isEqualTo(404);
+        HttpResponse<String> noAttacks = post("/api/v1/evaluations", """
+                {"modelId": "00000000-0000-0000-0000-000000000000", "attacks": []}""");
+        assertThat(noAttacks.statusCode()).isEqualTo(400);
+        JsonNode datasets = json.readTree(get("/api/v1/datasets").body());
+        assertThat(datasets.toString()).contains("\"id\":\"fashion-mnist\",\"status\":\"present\"");
+        assertThat(get("/v3/api-docs").statusCode()).isEqualTo(200);
+    }
+
+    private JsonNode waitFor(String path, Predicate<JsonNode> done) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (true) {
+            JsonNode node = json.readTree(get(path).body());
+            if (done.test(node) || System.nanoTime() > deadline) {
+                return node;
+            }
+            Thread.sleep(300);
+        }
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://localhost:" + port + path);
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}

@@ -1,0 +1,94 @@
+package org.robustlab.job;
+
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.when;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.header;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
+
+import java.util.UUID;
+import org.hamcrest.Matchers;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.bean.override.mockito.MockitoBean;
+import org.springframework.test.web.servlet.MockMvc;
+
+/** Validation and error mapping of the job API, on the web slice (the service is stubbed). */
+@WebMvcTest(JobController.class)
+class JobControllerTest {
+
+    @Autowired
+    MockMvc mvc;
+
+    @MockitoBean
+    JobService jobs;
+
+    @Test
+    void outOfRangeValuesAreNamedWithTheirRange() throws Exception {
+        mvc.perform(post("/api/v1/training-jobs").contentType(MediaType.APPLICATION_JSON)
+                        .content("{\"dataset\": \"fashion-mnist\", \"epochs\": 0, \"batchSize\": 100000}"))
+                .andExpect(status().isBadRequest())
+                .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+                .andExpect(jsonPath("$.type").value("https://robustlab.org/problems/invalid-request"))
+                .andExpect(jsonPath("$.detail", Matchers.containsString("epochs must be greater than or equal to 1")))
+                .andExpect(jsonPath("$.detail", Matchers.containsString("batchSize must be less than or equal to 4096")))
+                .andExpect(jsonPath("$.errors[*].field", Matchers.containsInAnyOrder("epochs", "batchSize")));
+    }
+
+    @Test
+    void missingDatasetIsNamed() throws Exception {
+        mvc.perform(post("/api/v1/training-jobs").contentType(MediaType.APPLICATION_JSON).content("{}"))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.field").value("dataset"));
+    }
+
+    @Test
+    void unknownIdIs404AndAFinishedJobCannotBeCancelled() throws Exception {
+        UUID id = UUID.randomUUID();
+        when(jobs.get(id)).thenThrow(JobNotFoundException.forId("training job", id));
+        mvc.perform(get("/api/v1/training-jobs/" + id))
+                .andExpect(status().isNotFound())
+                .andExpect(jsonPath("$.detail").value("no training job with id " + id));
+        when(jobs.cancel(any())).thenThrow(new IllegalTransitionException("training job is SUCCEEDED"));
+        mvc.perform(post("/api/v1/training-jobs/" + id + "/cancel"))
+                .andExpect(status().isConflict())
+                .andExpect(jsonPath("$.type").value("https://robustlab.org/problems/illegal-transition"));
+    }
+
+    @Test
+    void unexpectedFailuresLeakNoStackTrace() throws Exception {
+        UUID id = UUID.randomUUID();
+        when(jobs.get(id)).thenThrow(new IllegalStateException("secret internals"));
+        mvc.perform(get("/api/v1/training-jobs/" + id))
+                .andExpect(status().isInternalServerError())
+                .andExpect(content().string(Matchers.not(Matchers.containsString("secret internals"))))
+                .andExpect(content().string(Matchers.not(Matchers.containsString("at org."))));
+    }
+
+    @Test
+    void pageSizeIsBounded() throws Exception {
+        mvc.perform(get("/api/v1/training-jobs?size=5000"))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.field").value("size"));
+        mvc.perform(get("/api/v1/training-jobs?state=DONE"))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.detail", Matchers.containsString("QUEUED")));
+    }
+
+    @Test
+    void submitAnswers202WithLocation() throws Exception {
+        UUID id = UUID.randomUUID();
+        when(jobs.submit(any())).thenReturn(new TrainingJobView(id, null, JobState.QUEUED, "arr", "fashion-mnist", "small-cnn",
+                java.util.Set.of(), new TrainingJobView.Progress(0, 1, 0, 0, 0, null), null, java.util.List.of(), null, null, 0,
+                java.time.Instant.now(), null, null, null));
+        mvc.perform(post("/api/v1/training-jobs").contentType(MediaType.APPLICATION_JSON).content("{\"dataset\": \"fashion-mnist\"}"))
+                .andExpect(status().isAccepted())
+                .andExpect(header().string("Location", "/api/v1/training-jobs/" + id))
+                .andExpect(jsonPath("$.state").value("QUEUED"));
+    }
+}
