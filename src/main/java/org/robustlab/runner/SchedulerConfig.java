@@ -36,24 +36,25 @@ public class SchedulerConfig {
 
     @Bean
     OneTimeTask<String> trainingTask(TrainingRunner runner) {
-        return Tasks.oneTime(TRAINING_TASK, String.class)
-                .onDeadExecutionRevive()
-                .execute((instance, context) -> {
-                    try {
-                        runner.run(UUID.fromString(instance.getData()));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
+        return task(TRAINING_TASK, runner::run);
     }
 
     @Bean
     OneTimeTask<String> evaluationTask(EvaluationRunner runner) {
-        return Tasks.oneTime(EVALUATION_TASK, String.class)
+        return task(EVALUATION_TASK, runner::run);
+    }
+
+    /** Something that runs one job to its end, by id. */
+    interface JobHandler {
+        void run(UUID id) throws InterruptedException;
+    }
+
+    private static OneTimeTask<String> task(String name, JobHandler handler) {
+        return Tasks.oneTime(name, String.class)
                 .onDeadExecutionRevive()
                 .execute((instance, context) -> {
                     try {
-                        runner.run(UUID.fromString(instance.getData()));
+                        handler.run(UUID.fromString(instance.getData()));
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }

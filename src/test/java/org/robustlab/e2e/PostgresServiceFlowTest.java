@@ -9,11 +9,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -25,7 +21,6 @@ import org.springframework.test.context.DynamicPropertySource;
  * PostgreSQL will not run as root, so a root shell without the variable skips this class, saying so.
  */
 @ActiveProfiles("postgres")
-@DirtiesContext
 class PostgresServiceFlowTest extends ServiceFlowContract {
 
     private static String adminUrl;
@@ -49,23 +44,18 @@ class PostgresServiceFlowTest extends ServiceFlowContract {
         }
         database = "robustlab_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         try (Connection c = DriverManager.getConnection(adminUrl, user, password); Statement s = c.createStatement()) {
-            s.execute("create database " + database);
-        }
-    }
-
-    /** Closes the application first, so that no pooled connection or scheduler poll outlives its database. */
-    @AfterAll
-    static void dropDatabase(@Autowired ConfigurableApplicationContext context) throws IOException {
-        context.close();
-        if (database != null) {
-            try (Connection c = DriverManager.getConnection(adminUrl, user, password); Statement s = c.createStatement()) {
-                s.execute("drop database if exists " + database + " with (force)");
-            } catch (SQLException e) {
-                // best effort: a leftover test database is harmless
+            // Databases of earlier runs are dropped here rather than after the class: Spring keeps the
+            // application context (and its connections) open until the JVM ends.
+            java.util.List<String> old = new java.util.ArrayList<>();
+            try (java.sql.ResultSet rs = s.executeQuery("select datname from pg_database where datname like 'robustlab_test_%'")) {
+                while (rs.next()) {
+                    old.add(rs.getString(1));
+                }
             }
-        }
-        if (embedded != null) {
-            embedded.close();
+            for (String name : old) {
+                s.execute("drop database if exists " + name + " with (force)");
+            }
+            s.execute("create database " + database);
         }
     }
 

@@ -25,35 +25,30 @@ final class ResNets {
                 .add("conv1", Layers.conv(64, 3, 1, 1, false))
                 .add("bn1", Layers.batchNorm())
                 .add("relu", Layers.relu());
-        int in = 64;
-        int[] widths = {64, 128, 256, 512};
-        for (int l = 0; l < 4; l++) {
-            NamedSequential layer = new NamedSequential();
-            for (int b = 0; b < 2; b++) {
-                int stride = (b == 0 && l > 0) ? 2 : 1;
-                layer.add(Integer.toString(b), new BasicBlock(in, widths[l], stride, false));
-                in = widths[l];
-            }
-            net.add("layer" + (l + 1), layer);
-        }
+        addStages(net, false);
         return net.add("pool", Layers.globalAvgPool()).add("linear", Layers.linear(numClasses));
     }
 
     static Block preActResnet18(int numClasses) {
         NamedSequential net = new NamedSequential().add("conv1", Layers.conv(64, 3, 1, 1, false));
+        addStages(net, true);
+        return net.add("bn", Layers.batchNorm()).add("relu", Layers.relu())
+                .add("pool", Layers.globalAvgPool()).add("linear", Layers.linear(numClasses));
+    }
+
+    /** layer1..layer4 of ResNet-18: two basic blocks each, 64 to 512 channels, stride 2 from layer2 on. */
+    private static void addStages(NamedSequential net, boolean preAct) {
         int in = 64;
         int[] widths = {64, 128, 256, 512};
         for (int l = 0; l < 4; l++) {
             NamedSequential layer = new NamedSequential();
             for (int b = 0; b < 2; b++) {
                 int stride = (b == 0 && l > 0) ? 2 : 1;
-                layer.add(Integer.toString(b), new BasicBlock(in, widths[l], stride, true));
+                layer.add(Integer.toString(b), new BasicBlock(in, widths[l], stride, preAct));
                 in = widths[l];
             }
             net.add("layer" + (l + 1), layer);
         }
-        return net.add("bn", Layers.batchNorm()).add("relu", Layers.relu())
-                .add("pool", Layers.globalAvgPool()).add("linear", Layers.linear(numClasses));
     }
 
     static Block wideResnet(int depth, int widen, int numClasses) {
