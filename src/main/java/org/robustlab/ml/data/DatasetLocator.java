@@ -1,0 +1,230 @@
+package org.robustlab.ml.data;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Finds, and where allowed downloads, the files of each dataset, and loads them.
+ *
+ * <p>Fashion-MNIST and MNIST are looked for in {@code root/fashion-mnist} (or {@code root/mnist})
+ * and then in the Debian package folders under {@code /usr/share/datasets}. CIFAR is read from
+ * {@code root/cifar-10-batches-bin} and {@code root/cifar-100-binary}; when those are missing and
+ * downloading is enabled, the official archive is fetched, its published MD5 checked and unpacked.
+ */
+public final class DatasetLocator {
+
+    /** Official archive and its published MD5 checksum. */
+    record Archive(URI uri, String md5) {}
+
+    static final Archive CIFAR10_ARCHIVE = new Archive(
+            URI.create("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"), "c32a1d4ab5d03f1284b67883e8d87530");
+    static final Archive CIFAR100_ARCHIVE = new Archive(
+            URI.create("https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz"), "03b5dce01913d631647c71ecec9e9cb8");
+
+    private final Path root;
+    private final boolean downloadEnabled;
+    private final List<Path> systemFolders;
+
+    /**
+     * @param root the configured data folder
+     * @param downloadEnabled whether missing CIFAR archives may be downloaded
+     */
+    public DatasetLocator(Path root, boolean downloadEnabled) {
+        this(root, downloadEnabled, List.of(Path.of("/usr/share/datasets")));
+    }
+
+    public DatasetLocator(Path root, boolean downloadEnabled, List<Path> systemFolders) {
+        this.root = root;
+        this.downloadEnabled = downloadEnabled;
+        this.systemFolders = List.copyOf(systemFolders);
+    }
+
+    /** Where a dataset is now: present (and where), downloadable, or missing. */
+    public record Availability(DatasetId dataset, Status status, Path folder, String detail) {}
+
+    public enum Status { PRESENT, DOWNLOADABLE, MISSING }
+
+    public Availability availability(DatasetId id) {
+        Path folder = findFolder(id);
+        if (folder != null) {
+            return new Availability(id, Status.PRESENT, folder, "read from " + folder);
+        }
+        Path target = primaryFolder(id);
+        if (id.isCifar() && downloadEnabled) {
+            return new Availability(id, Status.DOWNLOADABLE, target,
+                    "will be downloaded from " + archive(id).uri() + " to " + target + " on first use");
+        }
+        return new Availability(id, Status.MISSING, target, "expected files " + requiredFiles(id) + " in " + target
+                + (id.isCifar() ? " (or enable downloading)" : ""));
+    }
+
+    /** Loads the training or test part of a dataset, downloading CIFAR first if needed and allowed. */
+    public ImageDataset load(DatasetId id, boolean train) {
+        Path folder = findFolder(id);
+        if (folder == null) {
+            if (id.isCifar() && downloadEnabled) {
+                download(id);
+                folder = primaryFolder(id);
+            } else {
+                throw new DatasetFormatException(id + ": files not found; " + availability(id).detail());
+            }
+        }
+        String name = id.id() + (train ? "/train" : "/test");
+        return switch (id) {
+            case FASHION_MNIST, MNIST -> {
+                String prefix = train ? "train" : "t10k";
+                int[] dims = new int[3];
+                Path imagesFile = resolveIdx(folder, prefix + "-images-idx3-ubyte");
+                Path labelsFile = resolveIdx(folder, prefix + "-labels-idx1-ubyte");
+                byte[] pixels = IdxReader.readImages(imagesFile, dims);
+                int[] labels = IdxReader.readLabels(labelsFile);
+                if (dims[1] != 28 || dims[2] != 28) {
+                    throw new DatasetFormatException(imagesFile + ": expected 28x28 images; found " + dims[1] + "x" + dims[2]);
+                }
+                if (dims[0] != labels.length) {
+                    throw new DatasetFormatException(labelsFile + ": expected " + dims[0] + " labels to match "
+                            + imagesFile + "; found " + labels.length);
+                }
+                yield new ImageDataset(name, id.shape(), id.numClasses(), pixels, labels, id.classNames());
+            }
+            case CIFAR10 -> {
+                List<Path> files = new ArrayList<>();
+                if (train) {
+                    for (int i = 1; i <= 5; i++) {
+                        files.add(folder.resolve("data_batch_" + i + ".bin"));
+                    }
+                } else {
+                    files.add(folder.resolve("test_batch.bin"));
+                }
+                yield CifarReader.read(name, files, 1, 10, id.classNames());
+            }
+            case CIFAR100 -> CifarReader.read(name, List.of(folder.resolve(train ? "train.bin" : "test.bin")), 2, 100,
+                    id.classNames());
+        };
+    }
+
+    /** The folder this dataset is read from when present, or downloaded into. */
+    public Path primaryFolder(DatasetId id) {
+        return switch (id) {
+            case FASHION_MNIST -> root.resolve("fashion-mnist");
+            case MNIST -> root.resolve("mnist");
+            case CIFAR10 -> root.resolve("cifar-10-batches-bin");
+            case CIFAR100 -> root.resolve("cifar-100-binary");
+        };
+    }
+
+    static List<String> requiredFiles(DatasetId id) {
+        return switch (id) {
+            case FASHION_MNIST, MNIST -> List.of("train-images-idx3-ubyte[.gz]", "train-labels-idx1-ubyte[.gz]",
+                    "t10k-images-idx3-ubyte[.gz]", "t10k-labels-idx1-ubyte[.gz]");
+            case CIFAR10 -> List.of("data_batch_1.bin .. data_batch_5.bin", "test_batch.bin");
+            case CIFAR100 -> List.of("train.bin", "test.bin");
+        };
+    }
+
+    private Path findFolder(DatasetId id) {
+        List<Path> candidates = new ArrayList<>();
+        candidates.add(primaryFolder(id));
+        if (!id.isCifar()) {
+            for (Path system : systemFolders) {
+                candidates.add(system.resolve(id.id()));
+            }
+        }
+        for (Path candidate : candidates) {
+            if (hasFiles(id, candidate)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private static boolean hasFiles(DatasetId id, Path folder) {
+        return switch (id) {
+            case FASHION_MNIST, MNIST -> idxExists(folder, "train-images-idx3-ubyte") && idxExists(folder, "train-labels-idx1-ubyte")
+                    && idxExists(folder, "t10k-images-idx3-ubyte") && idxExists(folder, "t10k-labels-idx1-ubyte");
+            case CIFAR10 -> Files.isRegularFile(folder.resolve("data_batch_1.bin")) && Files.isRegularFile(folder.resolve("test_batch.bin"));
+            case CIFAR100 -> Files.isRegularFile(folder.resolve("train.bin")) && Files.isRegularFile(folder.resolve("test.bin"));
+        };
+    }
+
+    private static boolean idxExists(Path folder, String base) {
+        return Files.isRegularFile(folder.resolve(base)) || Files.isRegularFile(folder.resolve(base + ".gz"));
+    }
+
+    private static Path resolveIdx(Path folder, String base) {
+        Path plain = folder.resolve(base);
+        return Files.isRegularFile(plain) ? plain : folder.resolve(base + ".gz");
+    }
+
+    private static Archive archive(DatasetId id) {
+        return id == DatasetId.CIFAR10 ? CIFAR10_ARCHIVE : CIFAR100_ARCHIVE;
+    }
+
+    private void download(DatasetId id) {
+        Archive archive = archive(id);
+        try {
+            Files.createDirectories(root);
+            Path tmp = Files.createTempFile(root, id.id(), ".tar.gz.part");
+            try {
+                HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+                        .connectTimeout(Duration.ofSeconds(30)).build();
+                HttpResponse<InputStream> response = client.send(
+                        HttpRequest.newBuilder(archive.uri()).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+                if (response.statusCode() != 200) {
+                    throw new DatasetFormatException(id + ": download of " + archive.uri() + " answered HTTP " + response.statusCode());
+                }
+                try (InputStream in = response.body()) {
+                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                }
+                installArchive(id, tmp, archive.md5());
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new DatasetFormatException(id + ": download of " + archive.uri() + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DatasetFormatException(id + ": download interrupted", e);
+        }
+    }
+
+    /** Checks an archive against its published MD5 and unpacks it under the root folder. */
+    void installArchive(DatasetId id, Path archiveFile, String expectedMd5) throws IOException {
+        String actual = md5(archiveFile);
+        if (!actual.equalsIgnoreCase(expectedMd5)) {
+            throw new DatasetFormatException(archiveFile + ": checksum mismatch for the " + id
+                    + " archive: expected MD5 " + expectedMd5 + "; found " + actual);
+        }
+        TarGz.extract(archiveFile, root);
+        if (!hasFiles(id, primaryFolder(id))) {
+            throw new DatasetFormatException(archiveFile + ": the archive did not contain " + requiredFiles(id)
+                    + " under " + primaryFolder(id).getFileName());
+        }
+    }
+
+    static String md5(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest digest = MessageDigest.getInstance("MD5");
+            byte[] buffer = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                digest.update(buffer, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
