@@ -62,10 +62,6 @@ final class WorkerProcess implements AutoCloseable {
         return List.of("-cp", classpath, WorkerMain.class.getName());
     }
 
-    long pid() {
-        return process.pid();
-    }
-
     /**
      * Reads events until the worker's stdout closes; calls {@code onEvent} with (type, data) for each,
      * and appends any other line to {@code log}. Returns the exit code.

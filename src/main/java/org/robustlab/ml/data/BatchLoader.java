@@ -38,10 +38,6 @@ public final class BatchLoader {
         this.seed = seed;
     }
 
-    public ImageDataset dataset() {
-        return data;
-    }
-
     public int batchSize() {
         return batchSize;
     }

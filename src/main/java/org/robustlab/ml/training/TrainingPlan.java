@@ -90,11 +90,6 @@ public record TrainingPlan(
                 momentum, nesterov, weightDecay, s, augment, epsilon, validationPgdSteps, collapseDrop, seed);
     }
 
-    public TrainingPlan withEpochs(int n) {
-        return new TrainingPlan(dataset, trainSubset, validationSize, architecture, method, n, batchSize, learningRate,
-                momentum, nesterov, weightDecay, schedule, augment, epsilon, validationPgdSteps, collapseDrop, seed);
-    }
-
     public TrainingPlan withValidationPgdSteps(int n) {
         return new TrainingPlan(dataset, trainSubset, validationSize, architecture, method, epochs, batchSize, learningRate,
                 momentum, nesterov, weightDecay, schedule, augment, epsilon, n, collapseDrop, seed);
