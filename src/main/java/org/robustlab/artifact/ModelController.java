@@ -18,7 +18,10 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RequestPart;
+import org.springframework.web.multipart.MultipartFile;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.ObjectMapper;
 
@@ -31,10 +34,29 @@ class ModelController {
 
     private final ModelArtifactRepository models;
     private final ObjectMapper json;
+    private final ModelUploads uploads;
 
-    ModelController(ModelArtifactRepository models, ObjectMapper json) {
+    ModelController(ModelArtifactRepository models, ObjectMapper json, ModelUploads uploads) {
         this.models = models;
         this.json = json;
+        this.uploads = uploads;
+    }
+
+    @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+    @Operation(summary = "Upload a model trained elsewhere (safetensors, PyTorch state-dict names and layout) to evaluate it",
+            description = "Parts: file (the .safetensors), model (an architecture id, e.g. resnet18), dataset (e.g. cifar10), "
+                    + "optional name. The file must hold every tensor of the architecture with its exact shape, as F32; "
+                    + "a bad file gets a 400 and nothing is stored.")
+    ResponseEntity<ModelView> upload(@RequestPart("file") MultipartFile file, @RequestParam("model") String model,
+            @RequestParam("dataset") String dataset, @RequestParam(value = "name", required = false) String name) throws IOException {
+        if (file.isEmpty()) {
+            throw new InvalidRequestException("file", "file is empty; send the .safetensors file as the multipart part 'file'");
+        }
+        ModelArtifact saved;
+        try (java.io.InputStream in = file.getInputStream()) {
+            saved = uploads.upload(in, file.getOriginalFilename(), model, dataset, name);
+        }
+        return ResponseEntity.created(java.net.URI.create("/api/v1/models/" + saved.getId())).body(view(saved));
     }
 
     /** A model and where it came from. */
@@ -86,7 +108,7 @@ class ModelController {
 
     private ModelView view(ModelArtifact m) {
         return new ModelView(m.getId(), m.getJobId(), m.getKind(), m.getEpoch(), m.getArchitecture(), m.getDataset(),
-                m.getMethod(), json.readTree(m.getHyperparameters()), m.getMetrics() == null ? null : json.readTree(m.getMetrics()),
+                m.getMethod(), m.getHyperparameters() == null ? null : json.readTree(m.getHyperparameters()), m.getMetrics() == null ? null : json.readTree(m.getMetrics()),
                 m.djl().sha256(), m.djl().size(), m.safetensors().sha256(), m.safetensors().size(), m.getCreatedAt());
     }
 }

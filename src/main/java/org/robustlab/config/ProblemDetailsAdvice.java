@@ -68,6 +68,16 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         return p;
     }
 
+    @ExceptionHandler(org.springframework.web.multipart.MultipartException.class)
+    ProblemDetail multipart(org.springframework.web.multipart.MultipartException e) {
+        if (e instanceof org.springframework.web.multipart.MaxUploadSizeExceededException) {
+            return problem(HttpStatus.CONTENT_TOO_LARGE, "too-large", "Upload too large",
+                    "the upload exceeds spring.servlet.multipart.max-file-size; raise it or send a smaller file");
+        }
+        return problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request",
+                "the request must be multipart/form-data with a part named 'file': " + e.getMessage());
+    }
+
     @ExceptionHandler(Exception.class)
     ProblemDetail unexpected(Exception e) {
         log.error("unexpected error", e);

@@ -13,11 +13,14 @@ import java.util.UUID;
 
 /**
  * An evaluation: a model (by id, or the best or last model of a job), attacks with their budgets,
- * and the number of test points (the first N of the test set).
+ * the number of test points (the first N of the test set), and the diagnostics (masking checks,
+ * feature analysis, pictures), which run by default.
  */
 @Schema(example = """
         {"modelId": "00000000-0000-0000-0000-000000000000", "testSubset": 1000,
-         "attacks": [{"type": "fgsm", "epsilon": 0.1}, {"type": "pgd", "epsilon": 0.1, "steps": 20}]}""")
+         "attacks": [{"type": "fgsm", "epsilon": 0.1}, {"type": "pgd", "epsilon": 0.1, "steps": 20},
+                     {"type": "ensemble", "epsilon": 0.1, "steps": 100, "targets": 9, "queries": 5000}],
+         "diagnostics": {"points": 200, "squareQueries": 1000}}""")
 public record CreateEvaluationRequest(
         @Schema(description = "the model to evaluate; or give jobId and checkpoint") UUID modelId,
         @Schema(description = "a training job whose model to evaluate") UUID jobId,
@@ -26,21 +29,44 @@ public record CreateEvaluationRequest(
         @NotEmpty @Size(max = 50) List<@Valid AttackRequest> attacks,
         @Schema(description = "evaluate every attack at each of these epsilons (overrides each attack's epsilon)")
         @Size(max = 20) List<@DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double> epsilons,
-        @Min(0) Long seed) {
+        @Min(0) Long seed,
+        @Valid @Schema(description = "masking checks, feature analysis and pictures; on by default") DiagnosticsRequest diagnostics) {
 
     /**
-     * @param type fgsm or pgd
+     * @param type fgsm, pgd, apgd-ce, apgd-dlr, apgd-t, square, transfer or ensemble
      * @param epsilon L-inf radius in [0,1] pixel units
-     * @param steps PGD steps (default 20)
+     * @param steps PGD steps (default 20); APGD and ensemble iterations (default 100)
      * @param stepSize PGD step (default epsilon/4)
-     * @param restarts PGD restarts, each example keeping its worst case (default 1)
-     * @param loss ce (default) or cw
+     * @param restarts PGD and APGD restarts, each example keeping its worst case (default 1)
+     * @param loss ce (default) or cw, for PGD
+     * @param targets apgd-t and ensemble: how many of the most likely wrong classes to target (default 9)
+     * @param queries square and ensemble: queries per example (default 5000)
+     * @param surrogateModelId transfer: the model the adversarial examples are made on
+     * @param surrogateAttack transfer: the attack run on the surrogate (default PGD-20); its epsilon is this attack's
      */
     public record AttackRequest(
-            String type,
+            @Schema(example = "pgd") String type,
             @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double epsilon,
             @Min(1) @Max(1000) Integer steps,
             @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double stepSize,
             @Min(1) @Max(100) Integer restarts,
-            String loss) {}
+            String loss,
+            @Min(1) @Max(99) Integer targets,
+            @Min(1) @Max(100_000) Integer queries,
+            UUID surrogateModelId,
+            @Valid AttackRequest surrogateAttack) {}
+
+    /**
+     * @param enabled run them (default true)
+     * @param points first N test points they use (default 200, at most the evaluation's test points)
+     * @param epsilon radius of the checks (default: the largest epsilon of the attacks)
+     * @param squareQueries the Square attack's budget in the black-box check (default 1000)
+     * @param pictures images in the pictures (default 8)
+     */
+    public record DiagnosticsRequest(
+            Boolean enabled,
+            @Min(1) @Max(10_000) Integer points,
+            @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double epsilon,
+            @Min(1) @Max(100_000) Integer squareQueries,
+            @Min(0) @Max(16) Integer pictures) {}
 }

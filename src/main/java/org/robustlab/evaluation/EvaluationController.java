@@ -5,7 +5,14 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
 import java.net.URI;
 import java.util.UUID;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.robustlab.job.IllegalTransitionException;
+import org.robustlab.job.JobNotFoundException;
+import org.robustlab.report.ReportPages;
+import org.springframework.http.MediaType;
+import tools.jackson.databind.JsonNode;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -19,10 +26,14 @@ import org.springframework.web.bind.annotation.RestController;
 @Tag(name = "Evaluations", description = "Clean and robust accuracy of a model under attacks")
 class EvaluationController {
 
-    private final EvaluationService evaluations;
+    private static final java.util.regex.Pattern PLOT_NAME = java.util.regex.Pattern.compile("[a-z0-9-]{1,64}");
 
-    EvaluationController(EvaluationService evaluations) {
+    private final EvaluationService evaluations;
+    private final org.robustlab.config.RobustLabProperties properties;
+
+    EvaluationController(EvaluationService evaluations, org.robustlab.config.RobustLabProperties properties) {
         this.evaluations = evaluations;
+        this.properties = properties;
     }
 
     @PostMapping
@@ -47,5 +58,34 @@ class EvaluationController {
                     + (view.failureReason() == null ? "" : " (" + view.failureReason() + ")"));
         }
         return view.report();
+    }
+
+    @GetMapping(value = "/{id}/report.html", produces = MediaType.TEXT_HTML_VALUE)
+    @Operation(summary = "The report as an HTML page: tables, masking checks, feature analysis and pictures")
+    String reportPage(@PathVariable UUID id) {
+        return ReportPages.evaluationPage(evaluations.entry(id), "/api/v1/evaluations/" + id + "/plots/");
+    }
+
+    @GetMapping(value = "/{id}/plots/{name}.png", produces = MediaType.IMAGE_PNG_VALUE)
+    @Operation(summary = "A picture of the report: accuracy-vs-epsilon, adversarial-examples or saliency")
+    ResponseEntity<byte[]> plot(@PathVariable UUID id, @PathVariable String name) throws IOException {
+        ReportPages.Entry entry = evaluations.entry(id);
+        if (name.equals("accuracy-vs-epsilon")) {
+            return png(ReportPages.accuracyChart(entry));
+        }
+        boolean listed = false;
+        for (JsonNode p : entry.report().path("plots")) {
+            listed |= p.asString().equals(name);
+        }
+        Path file = properties.runsDir().resolve("evaluations").resolve(id.toString()).resolve("plots").resolve(name + ".png");
+        if (!PLOT_NAME.matcher(name).matches() || !listed || !Files.isRegularFile(file)) {
+            throw new JobNotFoundException("evaluation " + id + " has no picture '" + name + "'; it has accuracy-vs-epsilon"
+                    + (entry.report().path("plots").isEmpty() ? "" : " and " + entry.report().path("plots")));
+        }
+        return png(Files.readAllBytes(file));
+    }
+
+    private static ResponseEntity<byte[]> png(byte[] bytes) {
+        return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).body(bytes);
     }
 }

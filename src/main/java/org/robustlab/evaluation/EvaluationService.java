@@ -18,19 +18,23 @@ public class EvaluationService {
     private final ModelArtifactRepository models;
     private final Scheduler scheduler;
     private final ObjectMapper json;
+    private final EvaluationPlans plans;
 
-    EvaluationService(EvaluationJobRepository evaluations, ModelArtifactRepository models, Scheduler scheduler, ObjectMapper json) {
+    EvaluationService(EvaluationJobRepository evaluations, ModelArtifactRepository models, Scheduler scheduler, ObjectMapper json,
+            EvaluationPlans plans) {
         this.evaluations = evaluations;
         this.models = models;
         this.scheduler = scheduler;
         this.json = json;
+        this.plans = plans;
     }
 
     public EvaluationView submit(CreateEvaluationRequest request) {
         EvaluationPlans.attacks(request);
         ModelArtifact model = resolveModel(request);
+        plans.surrogates(request, model);
         CreateEvaluationRequest stored = new CreateEvaluationRequest(model.getId(), request.jobId(), request.checkpoint(),
-                request.testSubset(), request.attacks(), request.epsilons(), request.seed());
+                request.testSubset(), request.attacks(), request.epsilons(), request.seed(), request.diagnostics());
         EvaluationJob job = new EvaluationJob(UUID.randomUUID(), model.getId(), json.writeValueAsString(stored), Instant.now());
         evaluations.saveAndFlush(job);
         scheduler.schedule(SchedulerConfig.evaluationInstance(job.getId()), Instant.now());
@@ -50,6 +54,22 @@ public class EvaluationService {
         }
         return models.findByJobIdAndKind(r.jobId(), kind).orElseThrow(() ->
                 new JobNotFoundException("training job " + r.jobId() + " has no " + kind + " model (yet)"));
+    }
+
+    /**
+     * A succeeded evaluation's report with a title naming its model, for pages and charts; 404 for an
+     * unknown id, 409 while there is no report.
+     */
+    public org.robustlab.report.ReportPages.Entry entry(UUID id) {
+        EvaluationView view = get(id);
+        if (view.report() == null) {
+            throw new org.robustlab.job.IllegalTransitionException("evaluation " + id + " is " + view.state()
+                    + "; its report exists once it has SUCCEEDED" + (view.failureReason() == null ? "" : " (" + view.failureReason() + ")"));
+        }
+        String title = models.findById(view.modelId()).map(m -> m.getMethod() + " / " + m.getArchitecture() + " / " + m.getDataset()
+                + " (" + m.getKind() + (m.getKind().equals("uploaded") ? "" : ", epoch " + m.getEpoch()) + ", model "
+                + m.getId().toString().substring(0, 8) + ")").orElse("model " + view.modelId());
+        return new org.robustlab.report.ReportPages.Entry(id.toString(), title, (tools.jackson.databind.JsonNode) view.report());
     }
 
     public EvaluationView get(UUID id) {

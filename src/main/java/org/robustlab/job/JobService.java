@@ -26,9 +26,11 @@ public class JobService {
     private final Scheduler scheduler;
     private final TrainingRunner runner;
     private final ObjectMapper json;
+    private final JobViewCache views;
 
     JobService(TrainingJobRepository jobs, EpochMetricRepository metrics, ModelArtifactRepository models, JobStore store,
-            Scheduler scheduler, TrainingRunner runner, ObjectMapper json) {
+            Scheduler scheduler, TrainingRunner runner, ObjectMapper json, JobViewCache views) {
+        this.views = views;
         this.jobs = jobs;
         this.metrics = metrics;
         this.models = models;
@@ -55,8 +57,9 @@ public class JobService {
         }
     }
 
+    /** The job's view; built at most once per {@link JobViewCache#TTL_MILLIS} ms while many clients poll it. */
     public TrainingJobView get(UUID id) {
-        return view(find(id));
+        return views.get(id, () -> view(find(id)));
     }
 
     public Page<TrainingJobView> list(JobState state, String method, String dataset, String tag, Pageable pageable) {

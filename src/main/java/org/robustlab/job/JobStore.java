@@ -21,12 +21,14 @@ public class JobStore {
     private final EpochMetricRepository metrics;
     private final TransactionTemplate tx;
     private final ObjectMapper json;
+    private final JobViewCache views;
 
-    JobStore(TrainingJobRepository jobs, EpochMetricRepository metrics, TransactionTemplate tx, ObjectMapper json) {
+    JobStore(TrainingJobRepository jobs, EpochMetricRepository metrics, TransactionTemplate tx, ObjectMapper json, JobViewCache views) {
         this.jobs = jobs;
         this.metrics = metrics;
         this.tx = tx;
         this.json = json;
+        this.views = views;
     }
 
     public Optional<TrainingJob> find(UUID id) {
@@ -37,11 +39,13 @@ public class JobStore {
     public TrainingJob update(UUID id, Consumer<TrainingJob> change) {
         for (int attempt = 0; ; attempt++) {
             try {
-                return tx.execute(status -> {
+                TrainingJob saved = tx.execute(status -> {
                     TrainingJob job = jobs.findById(id).orElseThrow(() -> JobNotFoundException.forId("training job", id));
                     change.accept(job);
                     return jobs.saveAndFlush(job);
                 });
+                views.evict(id);
+                return saved;
             } catch (ObjectOptimisticLockingFailureException e) {
                 if (attempt >= 5) {
                     throw e;

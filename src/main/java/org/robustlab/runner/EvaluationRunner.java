@@ -87,7 +87,7 @@ public class EvaluationRunner {
         Path dir = properties.runsDir().resolve("evaluations").resolve(id.toString()).toAbsolutePath();
         Files.createDirectories(dir);
         Path report = dir.resolve("report.json");
-        WorkerTask.EvaluationTask task = plans.task(job, model, report);
+        WorkerTask.EvaluationTask task = plans.task(job, model, dir);
         Path taskFile = dir.resolve("task.json");
         Files.writeString(taskFile, GSON.toJson(new WorkerTask("evaluate", null, dir.toString(),
                 properties.dataDir().toAbsolutePath().toString(), properties.downloadDatasets(), device, task)));

@@ -12,7 +12,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import ai.djl.nn.Block;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
+import org.robustlab.ml.evaluation.Diagnostics;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import org.robustlab.ml.data.DatasetId;
@@ -119,7 +123,7 @@ public final class WorkerMain {
         emit("finished", m);
     }
 
-    private static void evaluate(WorkerTask task, Device device, Cancellation cancellation) throws IOException {
+    private static void evaluate(WorkerTask task, Device device, Cancellation cancellation) throws Exception {
         WorkerTask.EvaluationTask e = task.evaluation();
         DatasetId dataset = DatasetId.fromId(e.dataset());
         DatasetLocator locator = new DatasetLocator(Path.of(task.dataDir()), task.downloadDatasets());
@@ -128,17 +132,63 @@ public final class WorkerMain {
             test = test.first(e.testSubset());
         }
         ModelSpec spec = ModelSpec.of(Architecture.fromId(e.architecture()), dataset);
-        try (NDManager manager = NDManager.newBaseManager(device); Model model = Models.create(spec, manager)) {
+        List<Model> loaded = new ArrayList<>();
+        try (NDManager manager = NDManager.newBaseManager(device); AutoCloseable models = () -> loaded.forEach(Model::close)) {
+            Model model = Models.create(spec, manager);
+            loaded.add(model);
             Checkpoints.restoreParameters(Path.of(e.parametersFile()), model);
-            RobustnessEvaluator evaluator = new RobustnessEvaluator(250, e.seed());
-            int total = evaluator.totalUnits(test, e.attacks());
+            Map<String, Block> surrogates = new LinkedHashMap<>();
+            if (e.surrogates() != null) {
+                for (var s : e.surrogates().entrySet()) {
+                    Model m = Models.create(ModelSpec.of(Architecture.fromId(s.getValue().architecture()), dataset), manager);
+                    loaded.add(m);
+                    Checkpoints.restoreParameters(Path.of(s.getValue().parametersFile()), m);
+                    surrogates.put(s.getKey(), m.getBlock());
+                }
+            }
+            RobustnessEvaluator evaluator = new RobustnessEvaluator(250, e.seed()).optSurrogates(surrogates);
+            int total = evaluator.totalUnits(test, e.attacks()) + (e.diagnostics() == null ? 0 : 1);
             RobustnessReport report = evaluator
                     .optCancellation(cancellation::isCancelled)
                     .optProgress(done -> emit("progress", Map.of("done", done, "total", total)))
                     .evaluate(model.getBlock(), manager, test, e.attacks(), e.checkpoint());
-            Files.writeString(Path.of(e.reportFile()), GSON.toJson(report));
+            if (e.diagnostics() != null) {
+                Diagnostics.Result d = new Diagnostics(250).optCancellation(cancellation::isCancelled)
+                        .run(model.getBlock(), manager, test, e.diagnostics());
+                Path plots = Path.of(e.plotsDir());
+                Files.createDirectories(plots);
+                for (var p : d.pictures().entrySet()) {
+                    Files.write(plots.resolve(p.getKey() + ".png"), p.getValue());
+                }
+                report = report.withDiagnostics(d.checks(), d.features(), List.copyOf(d.pictures().keySet()));
+                emit("progress", Map.of("done", total, "total", total));
+            }
+            Files.writeString(Path.of(e.reportFile()), GSON.toJson(finite(GSON.toJsonTree(report))));
             emit("finished", Map.of("status", "SUCCEEDED"));
         }
+    }
+
+    /**
+     * The tree with every NaN or infinite number replaced by null: JSON has no such numbers, and a
+     * degenerate model (all-zero features, NaN outputs) must still get a report that clients can parse.
+     */
+    static com.google.gson.JsonElement finite(com.google.gson.JsonElement e) {
+        if (e.isJsonObject()) {
+            for (var entry : e.getAsJsonObject().entrySet()) {
+                entry.setValue(finite(entry.getValue()));
+            }
+        } else if (e.isJsonArray()) {
+            com.google.gson.JsonArray a = e.getAsJsonArray();
+            for (int i = 0; i < a.size(); i++) {
+                a.set(i, finite(a.get(i)));
+            }
+        } else if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
+            double v = e.getAsDouble();
+            if (Double.isNaN(v) || Double.isInfinite(v)) {
+                return com.google.gson.JsonNull.INSTANCE;
+            }
+        }
+        return e;
     }
 
     private static void watchStdin(Cancellation cancellation) {

@@ -1,6 +1,8 @@
 package org.robustlab.runner;
 
 import java.util.List;
+import java.util.Map;
+import org.robustlab.ml.evaluation.Diagnostics;
 import org.robustlab.ml.attack.AttackSpec;
 import org.robustlab.ml.training.TrainingPlan;
 
@@ -27,7 +29,14 @@ public record WorkerTask(String kind, TrainingPlan plan, String runDir, String d
      * @param testSubset how many test points (first N of the test set)
      * @param seed seed of the random starts
      * @param reportFile where the JSON report goes
+     * @param surrogates the models transfer attacks are made on, by the key their attacks name
+     * @param diagnostics masking checks, feature analysis and pictures; null to skip them
+     * @param plotsDir where the pictures go, as {@code <name>.png}
      */
     public record EvaluationTask(String architecture, String dataset, String parametersFile, String checkpoint,
-            List<AttackSpec> attacks, int testSubset, long seed, String reportFile) {}
+            List<AttackSpec> attacks, int testSubset, long seed, String reportFile, Map<String, Surrogate> surrogates,
+            Diagnostics.Plan diagnostics, String plotsDir) {}
+
+    /** A surrogate model: its architecture and DJL parameter folder. */
+    public record Surrogate(String architecture, String parametersFile) {}
 }

@@ -25,7 +25,8 @@ class DependencyRuleTest {
     void mlCoreDoesNotReachIntoTheService() {
         noClasses().that().resideInAPackage("org.robustlab.ml..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.robustlab.job..", "org.robustlab.evaluation..",
-                        "org.robustlab.artifact..", "org.robustlab.dataset..", "org.robustlab.runner..", "org.robustlab.config..")
+                        "org.robustlab.artifact..", "org.robustlab.dataset..", "org.robustlab.runner..", "org.robustlab.config..",
+                        "org.robustlab.report..")
                 .allowEmptyShould(true)
                 .check(classes);
     }

@@ -18,7 +18,7 @@ import org.robustlab.ml.model.Forward;
  * is closed at the end of the step. The result is attached to {@code x}'s manager and carries no
  * gradient (it is detached from everything).
  */
-public final class GradientAttack {
+public final class GradientAttack implements Attack {
 
     private final AttackSpec spec;
 
@@ -31,6 +31,7 @@ public final class GradientAttack {
     }
 
     /** Adversarial examples for images {@code x} in [0,1] (N,C,H,W) with labels {@code y}. */
+    @Override
     public NDArray perturb(Block model, NDArray x, NDArray y) {
         NDManager parent = x.getManager();
         if (spec.epsilon() == 0f) {

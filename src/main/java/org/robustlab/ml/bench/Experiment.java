@@ -97,7 +97,7 @@ public final class Experiment {
                             List.of(AttackSpec.fgsm(eps), AttackSpec.pgd20(eps)), name + " " + kind + " epoch " + epoch);
                     String row = String.format(Locale.ROOT, "| %s | %s (%d) | %.3f | %.3f | %.3f | %.3f | %.2f |",
                             label(name, lambda, beta), kind, epoch, report.cleanAccuracy(), report.results().get(0).robustAccuracy(),
-                            report.results().get(1).robustAccuracy(), report.worstCase().get(0).accuracy(),
+                            report.results().get(1).robustAccuracy(), report.worstCaseAccuracy().get(0).accuracy(),
                             minutes / result.history().size());
                     System.out.println(row + "   " + result.status() + (result.reason() == null ? "" : " " + result.reason()));
                     lines.add(row);

@@ -12,7 +12,7 @@ import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 import org.robustlab.ml.attack.AttackSpec;
-import org.robustlab.ml.attack.GradientAttack;
+import org.robustlab.ml.attack.Attack;
 import org.robustlab.ml.data.BatchLoader;
 import org.robustlab.ml.data.ImageDataset;
 import org.robustlab.ml.model.Forward;
@@ -28,6 +28,7 @@ public final class RobustnessEvaluator {
     private final long seed;
     private BooleanSupplier cancelled = () -> false;
     private IntConsumer progress = done -> {};
+    private Map<String, Block> surrogates = Map.of();
 
     public RobustnessEvaluator(int batchSize, long seed) {
         this.batchSize = batchSize;
@@ -43,6 +44,14 @@ public final class RobustnessEvaluator {
     /** Told the number of (attack, batch) units done after each one. */
     public RobustnessEvaluator optProgress(IntConsumer progress) {
         this.progress = progress;
+        return this;
+    }
+
+    /**
+     * Models that transfer attacks are made on, by the key their {@link AttackSpec#surrogate()} names.
+     */
+    public RobustnessEvaluator optSurrogates(Map<String, Block> surrogates) {
+        this.surrogates = Map.copyOf(surrogates);
         return this;
     }
 
@@ -71,7 +80,14 @@ public final class RobustnessEvaluator {
         Map<Float, List<String>> worstAttacks = new LinkedHashMap<>();
         for (int a = 0; a < attacks.size(); a++) {
             AttackSpec spec = attacks.get(a);
-            GradientAttack attack = new GradientAttack(spec);
+            Attack attack = Attack.of(spec, seed * 31 + a);
+            Block attacked = model;
+            if (spec.surrogate() != null) {
+                attacked = surrogates.get(spec.surrogate());
+                if (attacked == null) {
+                    throw new IllegalArgumentException("no surrogate model '" + spec.surrogate() + "' for " + spec.label());
+                }
+            }
             Engine.getInstance().setRandomSeed((int) (seed * 31 + a));
             boolean[] robust = new boolean[n];
             long t0 = System.nanoTime();
@@ -79,7 +95,7 @@ public final class RobustnessEvaluator {
                 checkCancelled();
                 try (NDManager s = manager.newSubManager()) {
                     BatchLoader.Batch batch = loader.batch(s, 0, b);
-                    NDArray adv = attack.perturb(model, batch.x(), batch.y());
+                    NDArray adv = attack.perturb(attacked, batch.x(), batch.y());
                     mark(predict(model, adv), batch, robust, b);
                 }
                 progress.accept(++units);
@@ -98,7 +114,23 @@ public final class RobustnessEvaluator {
         }
         List<RobustnessReport.WorstCase> worstCase = new ArrayList<>();
         worst.forEach((eps, w) -> worstCase.add(new RobustnessReport.WorstCase(eps, List.copyOf(worstAttacks.get(eps)), fraction(w))));
-        return new RobustnessReport(checkpoint, n, seed, fraction(clean), perClass(clean, test, classes), results, worstCase,
+        List<Double> cleanPerClass = perClass(clean, test, classes);
+        List<List<Double>> worstPerClass = new ArrayList<>();
+        worst.values().forEach(w -> worstPerClass.add(perClass(w, test, classes)));
+        int[] counts = new int[classes];
+        for (int i = 0; i < n; i++) {
+            counts[test.label(i)]++;
+        }
+        List<RobustnessReport.ClassAccuracy> byClass = new ArrayList<>();
+        for (int c = 0; c < classes; c++) {
+            List<Double> wc = new ArrayList<>();
+            for (List<Double> w : worstPerClass) {
+                wc.add(w.get(c));
+            }
+            byClass.add(new RobustnessReport.ClassAccuracy(c, c < test.classNames().size() ? test.classNames().get(c) : null, counts[c],
+                    cleanPerClass.get(c), wc));
+        }
+        return new RobustnessReport(checkpoint, n, seed, fraction(clean), results, worstCase, byClass, List.of(), null, List.of(),
                 (System.nanoTime() - start) / 1e9);
     }
 

@@ -13,9 +13,12 @@ import org.robustlab.ml.attack.AttackSpec;
  * @param testPoints number of test examples
  * @param seed seed of the attacks' random starts
  * @param cleanAccuracy clean accuracy
- * @param perClassCleanAccuracy clean accuracy per class (null for a class with no test point)
  * @param results one entry per attack and epsilon
- * @param worstCase per epsilon, accuracy when each example faces every attack run at that epsilon
+ * @param worstCaseAccuracy per epsilon, accuracy when each example faces every attack run at that epsilon
+ * @param perClassAccuracy per class: clean accuracy and the worst case at each epsilon
+ * @param maskingChecks signs of gradient masking, each passed or failed with its numbers (empty when not run)
+ * @param featureAnalysis penultimate-feature statistics (null when not run or not available)
+ * @param plots names of the pictures made for this report ({@code <name>.png})
  * @param seconds wall time
  */
 public record RobustnessReport(
@@ -23,20 +26,38 @@ public record RobustnessReport(
         int testPoints,
         long seed,
         double cleanAccuracy,
-        List<Double> perClassCleanAccuracy,
         List<AttackResult> results,
-        List<WorstCase> worstCase,
+        List<WorstCase> worstCaseAccuracy,
+        List<ClassAccuracy> perClassAccuracy,
+        List<MaskingCheck> maskingChecks,
+        FeatureAnalysis featureAnalysis,
+        List<String> plots,
         double seconds) {
 
-    /** Robust accuracy under one attack at one epsilon. */
+    /** Robust accuracy under one attack at one epsilon; a transfer attack names its surrogate in the attack. */
     public record AttackResult(String label, AttackSpec attack, float epsilon, double robustAccuracy,
             List<Double> perClassAccuracy, double imagesPerSecond) {}
 
     /** Per-example worst case over the attacks at {@code epsilon}. */
     public record WorstCase(float epsilon, List<String> attacks, double accuracy) {}
 
+    /**
+     * @param label the class index
+     * @param name the class name (null when the dataset has none)
+     * @param testPoints test points of the class
+     * @param clean clean accuracy (null without test points)
+     * @param worstCase worst-case accuracy at each epsilon of {@link #worstCaseAccuracy()}, in that order
+     */
+    public record ClassAccuracy(int label, String name, int testPoints, Double clean, List<Double> worstCase) {}
+
     /** The result for {@code label} at {@code epsilon}, or null. */
     public AttackResult result(String label, float epsilon) {
         return results.stream().filter(r -> r.label().equals(label) && r.epsilon() == epsilon).findFirst().orElse(null);
+    }
+
+    /** This report with the diagnostics' findings added. */
+    public RobustnessReport withDiagnostics(List<MaskingCheck> checks, FeatureAnalysis features, List<String> plotNames) {
+        return new RobustnessReport(checkpoint, testPoints, seed, cleanAccuracy, results, worstCaseAccuracy, perClassAccuracy,
+                checks, features, plotNames, seconds);
     }
 }

@@ -186,9 +186,46 @@ public final class Safetensors {
                         + "'; is the file for this architecture?");
             }
         }
+        Normalize normalize = findNormalize(block);
+        if (normalize != null) {
+            for (String stat : new String[] {"mean", "std"}) {
+                Tensor t = tensors.get("normalize." + stat);
+                float[] expected = stat.equals("mean") ? normalize.mean() : normalize.std();
+                if (t != null && !closeTo(t.floats(), expected)) {
+                    throw new IllegalArgumentException(file.getFileName() + ": normalize." + stat + " is " + Arrays.toString(t.floats())
+                            + " but this architecture and dataset normalise with " + Arrays.toString(expected)
+                            + "; was the model trained on another dataset?");
+                }
+            }
+        }
         for (var e : params.entrySet()) {
             StateDict.assign(e.getValue(), tensors.get(e.getKey()).floats());
         }
+    }
+
+    private static Normalize findNormalize(Block block) {
+        if (block instanceof Normalize n) {
+            return n;
+        }
+        for (var child : block.getChildren().values()) {
+            Normalize n = findNormalize(child);
+            if (n != null) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    private static boolean closeTo(float[] a, float[] b) {
+        if (a.length != b.length) {
+            return false;
+        }
+        for (int i = 0; i < a.length; i++) {
+            if (Math.abs(a[i] - b[i]) > 1e-5f) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long elements(long[] shape) {

@@ -1,0 +1,103 @@
+package org.robustlab.artifact;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.robustlab.config.RobustLabProperties;
+import org.robustlab.job.InvalidRequestException;
+import org.robustlab.ml.data.DatasetId;
+import org.robustlab.ml.model.Architecture;
+import org.robustlab.ml.model.ModelSpec;
+import org.robustlab.ml.model.Models;
+import org.robustlab.ml.model.Safetensors;
+import org.robustlab.ml.training.Checkpoints;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Models trained elsewhere: a safetensors file in the PyTorch layout for an architecture the service
+ * knows. The file is streamed to a staging folder, loaded into the architecture (every tensor
+ * present, with its exact shape, as F32, nothing extra), converted to DJL's format, and only then
+ * moved into place and recorded. A bad file leaves nothing behind.
+ */
+@Component
+public class ModelUploads {
+
+    private final ModelArtifactRepository artifacts;
+    private final RobustLabProperties properties;
+    private final ObjectMapper json;
+
+    ModelUploads(ModelArtifactRepository artifacts, RobustLabProperties properties, ObjectMapper json) {
+        this.artifacts = artifacts;
+        this.properties = properties;
+        this.json = json;
+    }
+
+    public ModelArtifact upload(InputStream content, String filename, String model, String dataset, String name) throws IOException {
+        Architecture architecture = parse("model", model, () -> Architecture.fromId(model), Arrays.toString(
+                Arrays.stream(Architecture.values()).map(Architecture::id).toArray()));
+        DatasetId datasetId = parse("dataset", dataset, () -> DatasetId.fromId(dataset), Arrays.toString(
+                Arrays.stream(DatasetId.values()).map(DatasetId::id).toArray()));
+        ModelSpec spec;
+        try {
+            spec = ModelSpec.of(architecture, datasetId);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("model", e.getMessage());
+        }
+        UUID id = UUID.randomUUID();
+        Path root = properties.runsDir().resolve("uploads").toAbsolutePath();
+        Path staging = root.resolve(".staging-" + id);
+        Path target = root.resolve(id.toString());
+        Files.createDirectories(staging);
+        try {
+            Path safetensors = staging.resolve(Checkpoints.SAFETENSORS_FILE);
+            Files.copy(content, safetensors, StandardCopyOption.REPLACE_EXISTING);
+            try (NDManager manager = NDManager.newBaseManager(); Model m = Models.create(spec, manager)) {
+                try {
+                    Safetensors.load(m.getBlock(), safetensors);
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidRequestException("file", "the file is not a valid " + architecture.id() + " for " + datasetId.id()
+                            + ": " + e.getMessage().replace(Checkpoints.SAFETENSORS_FILE, filename == null ? "file" : filename));
+                }
+                m.save(staging, Checkpoints.MODEL_NAME);
+            }
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            if (Files.exists(staging)) {
+                Checkpoints.deleteTree(staging);
+            }
+        }
+        Map<String, Object> provenance = new LinkedHashMap<>();
+        provenance.put("source", "upload");
+        provenance.put("name", name);
+        provenance.put("filename", filename);
+        ModelArtifact artifact = new ModelArtifact(id, null, "uploaded", 0, architecture.id(), datasetId.id(), "external",
+                json.writeValueAsString(provenance), null, stored(target.resolve(Checkpoints.DJL_FILE)),
+                stored(target.resolve(Checkpoints.SAFETENSORS_FILE)), Instant.now());
+        return artifacts.saveAndFlush(artifact);
+    }
+
+    private static <T> T parse(String field, String value, java.util.function.Supplier<T> parser, String allowed) {
+        if (value == null || value.isBlank()) {
+            throw new InvalidRequestException(field, field + " is required; one of " + allowed);
+        }
+        try {
+            return parser.get();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(field, field + " must be one of " + allowed + "; got '" + value + "'");
+        }
+    }
+
+    private static ModelArtifact.StoredFile stored(Path file) throws IOException {
+        return new ModelArtifact.StoredFile(file.toString(), Checksums.sha256(file), Files.size(file));
+    }
+}

@@ -1,0 +1,56 @@
+package org.robustlab.ml.attack;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import java.util.List;
+
+/**
+ * The AutoAttack-style ensemble (Croce and Hein, 2020): APGD-CE, then targeted APGD-DLR, then Square.
+ * Each stage runs only on the examples that every earlier stage left correctly classified, so the
+ * result is the per-example worst case over the three and the cost falls as examples break.
+ */
+public final class EnsembleAttack implements Attack {
+
+    private final List<Attack> stages;
+
+    public EnsembleAttack(AttackSpec spec, long seed) {
+        float eps = spec.epsilon();
+        this.stages = List.of(
+                new Apgd(AttackSpec.apgdCe(eps, spec.steps()).withTrainingMode(spec.trainingMode())),
+                new Apgd(AttackSpec.apgdT(eps, spec.steps(), spec.restarts()).withTrainingMode(spec.trainingMode())),
+                new SquareAttack(AttackSpec.square(eps, spec.queries()).withTrainingMode(spec.trainingMode()), seed));
+    }
+
+    /** The stages, in order. */
+    public static List<String> stageNames(AttackSpec spec) {
+        return List.of(AttackSpec.apgdCe(spec.epsilon(), spec.steps()).label(),
+                AttackSpec.apgdT(spec.epsilon(), spec.steps(), spec.restarts()).label(),
+                AttackSpec.square(spec.epsilon(), spec.queries()).label());
+    }
+
+    @Override
+    public NDArray perturb(Block model, NDArray x, NDArray y) {
+        NDArray result = x.duplicate();
+        boolean[] robust = BatchRows.correct(model, x, y);
+        for (Attack stage : stages) {
+            int[] active = BatchRows.where(robust);
+            if (active.length == 0) {
+                break;
+            }
+            try (NDManager work = x.getManager().newSubManager()) {
+                NDArray xs = BatchRows.take(x, active, work);
+                NDArray ys = BatchRows.take(y, active, work);
+                NDArray adv = stage.perturb(model, xs, ys);
+                boolean[] still = BatchRows.correct(model, adv, ys);
+                NDArray merged = BatchRows.put(result, adv, active);
+                result.close();
+                result = merged;
+                for (int i = 0; i < active.length; i++) {
+                    robust[active[i]] = still[i];
+                }
+            }
+        }
+        return result;
+    }
+}

@@ -1,0 +1,234 @@
+package org.robustlab.report;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.robustlab.ml.evaluation.Plots;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The HTML report of an evaluation and of a comparison, and the accuracy-vs-epsilon chart, all made
+ * from the stored JSON report, so that the page shows exactly the numbers the API returns.
+ */
+public final class ReportPages {
+
+    private ReportPages() {}
+
+    /** One evaluated model, for pages and charts. */
+    public record Entry(String evaluationId, String title, JsonNode report) {}
+
+    /**
+     * The accuracy-vs-epsilon series of a report: each attack's robust accuracy by epsilon and the
+     * per-example worst case, all starting from the clean accuracy at epsilon 0.
+     */
+    static List<Plots.Series> series(JsonNode report, String prefix, boolean worstCaseOnly) {
+        double clean = report.path("cleanAccuracy").asDouble();
+        Map<String, TreeMap<Double, Double>> byAttack = new java.util.LinkedHashMap<>();
+        if (!worstCaseOnly) {
+            for (JsonNode r : report.path("results")) {
+                if (r.path("robustAccuracy").isNumber()) {
+                    byAttack.computeIfAbsent(r.path("label").asString(), k -> new TreeMap<>())
+                            .put(r.path("epsilon").asDouble(), r.path("robustAccuracy").asDouble());
+                }
+            }
+        }
+        TreeMap<Double, Double> worst = new TreeMap<>();
+        for (JsonNode w : report.path("worstCaseAccuracy")) {
+            if (w.path("accuracy").isNumber()) {
+                worst.put(w.path("epsilon").asDouble(), w.path("accuracy").asDouble());
+            }
+        }
+        byAttack.put("worst case", worst);
+        List<Plots.Series> out = new ArrayList<>();
+        byAttack.forEach((label, points) -> {
+            List<double[]> p = new ArrayList<>();
+            p.add(new double[] {0, clean});
+            points.forEach((e, a) -> p.add(new double[] {e, a}));
+            out.add(new Plots.Series(prefix + label, p));
+        });
+        return out;
+    }
+
+    public static byte[] accuracyChart(Entry e) {
+        return Plots.accuracyVsEpsilon("Accuracy vs epsilon (" + e.report().path("testPoints").asInt() + " test points)",
+                series(e.report(), "", false));
+    }
+
+    public static byte[] comparisonChart(List<Entry> entries) {
+        List<Plots.Series> all = new ArrayList<>();
+        for (Entry e : entries) {
+            all.addAll(series(e.report(), e.title(), true));
+        }
+        return Plots.accuracyVsEpsilon("Worst-case accuracy vs epsilon", all);
+    }
+
+    /** The report page of one evaluation; {@code plotBase} is the URL prefix of its pictures. */
+    public static String evaluationPage(Entry e, String plotBase) {
+        JsonNode r = e.report();
+        StringBuilder b = new StringBuilder();
+        b.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Robustness report ")
+                .append(Html.esc(e.evaluationId())).append("</title>").append(Html.STYLE).append("</head><body>");
+        b.append("<h1>Robustness report</h1>");
+        b.append("<p class=\"meta\">Evaluation <code>").append(Html.esc(e.evaluationId())).append("</code> &middot; ")
+                .append(Html.esc(e.title())).append("<br>Checkpoint: <span data-field=\"checkpoint\">")
+                .append(Html.esc(Html.str(r.path("checkpoint")))).append("</span> &middot; test points: <span data-field=\"testPoints\">")
+                .append(r.path("testPoints").asInt()).append("</span> &middot; seed: <span data-field=\"seed\">")
+                .append(r.path("seed").asLong()).append("</span></p>");
+
+        b.append("<h2>Accuracy</h2><table id=\"results\"><tr><th>attack</th><th>epsilon</th><th>budget</th><th>robust accuracy</th><th>images/s</th></tr>");
+        b.append("<tr><td>none (clean)</td><td class=\"num\">0</td><td>—</td><td class=\"num\" data-field=\"cleanAccuracy\">")
+                .append(Html.frac(r.path("cleanAccuracy"))).append("</td><td></td></tr>");
+        for (JsonNode a : r.path("results")) {
+            b.append("<tr><td>").append(Html.esc(Html.str(a.path("label")))).append("</td><td class=\"num\">")
+                    .append(Html.num(a.path("epsilon"), "%.4g")).append("</td><td>").append(Html.esc(budget(a.path("attack"))))
+                    .append("</td><td class=\"num\" data-field=\"robustAccuracy\">").append(Html.frac(a.path("robustAccuracy")))
+                    .append("</td><td class=\"num\">").append(Html.num(a.path("imagesPerSecond"), "%.1f")).append("</td></tr>");
+        }
+        b.append("</table>");
+
+        b.append("<h2>Worst case per epsilon</h2><table id=\"worst-case\"><tr><th>epsilon</th><th>attacks</th><th>accuracy</th></tr>");
+        for (JsonNode w : r.path("worstCaseAccuracy")) {
+            List<String> attacks = new ArrayList<>();
+            w.path("attacks").forEach(x -> attacks.add(Html.str(x)));
+            b.append("<tr><td class=\"num\">").append(Html.num(w.path("epsilon"), "%.4g")).append("</td><td>")
+                    .append(Html.esc(String.join(", ", attacks))).append("</td><td class=\"num\" data-field=\"worstCaseAccuracy\">")
+                    .append(Html.frac(w.path("accuracy"))).append("</td></tr>");
+        }
+        b.append("</table>");
+        b.append("<img id=\"plot-accuracy-vs-epsilon\" alt=\"accuracy vs epsilon\" src=\"").append(plotBase).append("accuracy-vs-epsilon.png\">");
+
+        JsonNode checks = r.path("maskingChecks");
+        b.append("<h2>Masking checks</h2>");
+        if (checks.isEmpty()) {
+            b.append("<p>Not run for this evaluation.</p>");
+        } else {
+            b.append("<table id=\"masking-checks\"><tr><th>check</th><th>result</th><th>detail</th></tr>");
+            for (JsonNode c : checks) {
+                boolean passed = c.path("passed").asBoolean();
+                b.append("<tr><td>").append(Html.esc(Html.str(c.path("name")))).append("</td><td class=\"")
+                        .append(passed ? "passed" : "failed").append("\" data-field=\"passed\">").append(passed ? "passed" : "FAILED")
+                        .append("</td><td>").append(Html.esc(Html.str(c.path("detail")))).append("</td></tr>");
+            }
+            b.append("</table>");
+        }
+
+        JsonNode f = r.path("featureAnalysis");
+        b.append("<h2>Feature analysis</h2>");
+        if (f.isMissingNode() || f.isNull()) {
+            b.append("<p>Not available for this evaluation.</p>");
+        } else {
+            b.append("<p>Penultimate features phi (").append(Html.esc(Html.str(f.path("layer")))).append(", dimension ")
+                    .append(f.path("dimension").asInt()).append("), ").append(f.path("points").asInt()).append(" test points, x_adv from ")
+                    .append(Html.esc(Html.str(f.path("attack")))).append(" at epsilon ").append(Html.num(f.path("epsilon"), "%.4g")).append(".</p>");
+            b.append("<table id=\"feature-analysis\"><tr><th>statistic</th><th>value</th></tr>");
+            row(b, "between/within-class variance, clean", f.path("cleanSeparation"), "cleanSeparation");
+            row(b, "between/within-class variance, adversarial", f.path("adversarialSeparation"), "adversarialSeparation");
+            row(b, "mean ||phi(x) - phi(x_adv)|| / ||phi(x)||", f.path("relativeFeatureChange"), "relativeFeatureChange");
+            row(b, "median ||phi(x) - phi(x_adv)|| / ||phi(x)||", f.path("relativeFeatureChangeMedian"), "relativeFeatureChangeMedian");
+            b.append("</table>");
+        }
+
+        b.append("<h2>Per class</h2><table id=\"per-class\"><tr><th>class</th><th>test points</th><th>clean</th>");
+        List<String> eps = new ArrayList<>();
+        r.path("worstCaseAccuracy").forEach(w -> eps.add(Html.num(w.path("epsilon"), "%.4g")));
+        eps.forEach(x -> b.append("<th>worst case, epsilon ").append(x).append("</th>"));
+        b.append("</tr>");
+        for (JsonNode c : r.path("perClassAccuracy")) {
+            String className = Html.str(c.path("name"));
+            b.append("<tr><td>").append(c.path("label").asInt()).append(className.isEmpty() ? "" : " " + Html.esc(className))
+                    .append("</td><td class=\"num\">").append(c.path("testPoints").asInt())
+                    .append("</td><td class=\"num\">").append(Html.frac(c.path("clean"))).append("</td>");
+            for (JsonNode w : c.path("worstCase")) {
+                b.append("<td class=\"num\">").append(Html.frac(w)).append("</td>");
+            }
+            b.append("</tr>");
+        }
+        b.append("</table>");
+
+        JsonNode plots = r.path("plots");
+        if (!plots.isEmpty()) {
+            b.append("<h2>Pictures</h2>");
+            for (JsonNode p : plots) {
+                String name = Html.esc(Html.str(p));
+                b.append("<h3>").append(name).append("</h3><img id=\"plot-").append(name).append("\" alt=\"").append(name)
+                        .append("\" src=\"").append(plotBase).append(name).append(".png\">");
+            }
+        }
+        b.append("</body></html>");
+        return b.toString();
+    }
+
+    private static void row(StringBuilder b, String name, JsonNode value, String field) {
+        b.append("<tr><td>").append(Html.esc(name)).append("</td><td class=\"num\" data-field=\"").append(field).append("\">")
+                .append(Html.num(value, "%.4f")).append("</td></tr>");
+    }
+
+    /** The attack's budget in words: steps, step size, restarts, queries, surrogate. */
+    static String budget(JsonNode a) {
+        List<String> parts = new ArrayList<>();
+        String type = Html.str(a.path("type"));
+        if (!type.equals("SQUARE") && !type.equals("FGSM")) {
+            parts.add(a.path("steps").asInt() + " steps");
+        }
+        if (type.equals("PGD")) {
+            parts.add("step " + Html.num(a.path("stepSize"), "%.4g"));
+        }
+        if (a.path("restarts").asInt() > 1) {
+            parts.add(type.equals("APGD_T") || type.equals("ENSEMBLE") ? a.path("restarts").asInt() + " target classes"
+                    : a.path("restarts").asInt() + " restarts");
+        }
+        if (type.equals("SQUARE") || type.equals("ENSEMBLE")) {
+            parts.add(a.path("queries").asInt() + " queries");
+        }
+        if (!Html.str(a.path("surrogate")).isEmpty()) {
+            parts.add("made on surrogate " + Html.str(a.path("surrogate")));
+        }
+        return parts.isEmpty() ? "one step" : String.join(", ", parts);
+    }
+
+    /** The side-by-side page of several evaluations. */
+    public static String comparisonPage(List<Entry> entries, String chartUrl) {
+        StringBuilder b = new StringBuilder();
+        b.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Comparison</title>").append(Html.STYLE)
+                .append("</head><body><h1>Comparison of ").append(entries.size()).append(" models</h1>");
+        TreeSet<Double> epsilons = new TreeSet<>();
+        for (Entry e : entries) {
+            e.report().path("worstCaseAccuracy").forEach(w -> epsilons.add(w.path("epsilon").asDouble()));
+        }
+        b.append("<table id=\"comparison\"><tr><th>model</th><th>test points</th><th>clean</th>");
+        for (double eps : epsilons) {
+            b.append("<th>worst case, epsilon ").append(String.format(java.util.Locale.ROOT, "%.4g", eps)).append("</th>");
+        }
+        b.append("<th>masking checks passed</th><th>relative feature change</th></tr>");
+        for (Entry e : entries) {
+            JsonNode r = e.report();
+            b.append("<tr data-evaluation=\"").append(Html.esc(e.evaluationId())).append("\"><td>").append(Html.esc(e.title()))
+                    .append("</td><td class=\"num\">").append(r.path("testPoints").asInt()).append("</td><td class=\"num\" data-field=\"cleanAccuracy\">")
+                    .append(Html.frac(r.path("cleanAccuracy"))).append("</td>");
+            for (double eps : epsilons) {
+                JsonNode found = null;
+                for (Iterator<JsonNode> it = r.path("worstCaseAccuracy").iterator(); it.hasNext();) {
+                    JsonNode w = it.next();
+                    if (Math.abs(w.path("epsilon").asDouble() - eps) < 1e-9) {
+                        found = w.path("accuracy");
+                    }
+                }
+                b.append("<td class=\"num\">").append(Html.frac(found)).append("</td>");
+            }
+            int passed = 0;
+            int total = 0;
+            for (JsonNode c : r.path("maskingChecks")) {
+                total++;
+                passed += c.path("passed").asBoolean() ? 1 : 0;
+            }
+            b.append("<td class=\"num\">").append(total == 0 ? "not run" : passed + " / " + total).append("</td><td class=\"num\">")
+                    .append(Html.num(r.path("featureAnalysis").path("relativeFeatureChange"), "%.4f")).append("</td></tr>");
+        }
+        b.append("</table><img id=\"plot-comparison\" alt=\"worst-case accuracy vs epsilon\" src=\"").append(Html.esc(chartUrl)).append("\">");
+        b.append("</body></html>");
+        return b.toString();
+    }
+}

@@ -1,0 +1,310 @@
+package org.robustlab.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.robustlab.ml.data.DatasetId;
+import org.robustlab.ml.data.DatasetLocator;
+import org.robustlab.ml.data.ImageDataset;
+import org.robustlab.ml.model.Architecture;
+import org.robustlab.ml.training.TrainingLoop;
+import org.robustlab.ml.training.TrainingMethod;
+import org.robustlab.ml.training.TrainingPlan;
+import org.robustlab.ml.training.TrainingResult;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Reports people can trust, end to end on the real server: upload two models trained outside the
+ * service (safetensors, PyTorch layout), evaluate one with every attack type including a transfer
+ * attack made on the other, read the report's masking checks, feature analysis and pictures, compare
+ * the two, and render the HTML pages in headless Chromium (Debian's chromium and chromium-driver).
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class ReportFlowTest {
+
+    private static final String CHROMIUM = "/usr/bin/chromium";
+    private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
+
+    @TempDir
+    static Path dir;
+    static Path modelA;
+    static Path modelB;
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry r) {
+        r.add("robustlab.runs-dir", () -> dir.resolve("runs").toString());
+        r.add("robustlab.data-dir", () -> dir.resolve("datasets").toString());
+        r.add("robustlab.workers.heap", () -> "2g");
+        r.add("robustlab.workers.threads", () -> "2");
+        r.add("spring.datasource.url", () -> "jdbc:h2:file:" + dir.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE");
+    }
+
+    /** Two SmallCNNs trained here with the ML library, as a user would bring them from elsewhere. */
+    @BeforeAll
+    static void trainOutsideTheService() throws java.io.IOException {
+        ImageDataset train = new DatasetLocator(dir.resolve("datasets"), false).load(DatasetId.FASHION_MNIST, true);
+        modelA = train(train, 1);
+        modelB = train(train, 2);
+    }
+
+    private static Path train(ImageDataset train, long seed) throws java.io.IOException {
+        TrainingPlan plan = TrainingPlan.defaults(DatasetId.FASHION_MNIST, Architecture.SMALL_CNN, TrainingMethod.standard(), 1, 0.05f, 0.1f, seed)
+                .withTrainSubset(2000).withValidationSize(200).withValidationPgdSteps(2);
+        TrainingResult result = new TrainingLoop(plan, dir.resolve("outside-" + seed), Device.cpu()).run(train);
+        assertThat(result.status()).isEqualTo(TrainingResult.Status.COMPLETED);
+        return result.lastCheckpoint().resolve("model.safetensors");
+    }
+
+    @LocalServerPort
+    int port;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final JsonMapper json = JsonMapper.builder().build();
+
+    @Test
+    void uploadEvaluateWithEveryAttackReportCompareAndRender() throws Exception {
+        // uploads: two good files, and bad ones that are refused with a 400 and leave nothing behind
+        HttpResponse<String> a = upload(Files.readAllBytes(modelA), "a.safetensors", "small-cnn", "fashion-mnist");
+        assertThat(a.statusCode()).as(a.body()).isEqualTo(201);
+        JsonNode uploadedA = json.readTree(a.body());
+        assertThat(uploadedA.get("kind").asString()).isEqualTo("uploaded");
+        assertThat(a.headers().firstValue("Location")).hasValue("/api/v1/models/" + uploadedA.get("id").asString());
+        String idA = uploadedA.get("id").asString();
+        HttpResponse<String> b = upload(Files.readAllBytes(modelB), "b.safetensors", "small-cnn", "fashion-mnist");
+        assertThat(b.statusCode()).as(b.body()).isEqualTo(201);
+        String idB = json.readTree(b.body()).get("id").asString();
+
+        byte[] garbage = new byte[4096];
+        new Random(1).nextBytes(garbage);
+        assertProblem(upload(garbage, "x.safetensors", "small-cnn", "fashion-mnist"), "file", "not a safetensors file");
+        assertProblem(upload(Files.readAllBytes(modelA), "a.safetensors", "resnet18", "fashion-mnist"), "file", "is missing");
+        assertProblem(upload(Files.readAllBytes(modelA), "a.safetensors", "small-cnn", "cifar10"), "model", "28x28");
+        assertProblem(upload(Files.readAllBytes(modelA), "a.safetensors", "small-cnn", "mnist"), "file", "normalize");
+        assertProblem(upload(Files.readAllBytes(modelA), "a.safetensors", "alexnet", "fashion-mnist"), "model", "small-cnn");
+        assertProblem(upload(Files.readAllBytes(modelA), "a.safetensors", "small-cnn", "imagenet"), "dataset", "cifar10");
+        assertThat(json.readTree(get("/api/v1/models").body()).get("content")).hasSize(2);
+        try (Stream<Path> stored = Files.list(dir.resolve("runs").resolve("uploads"))) {
+            assertThat(stored.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(idA, idB);
+        }
+
+        // bad evaluation requests
+        assertProblem(post("/api/v1/evaluations", """
+                {"modelId": "%s", "attacks": [{"type": "transfer", "epsilon": 0.1}]}""".formatted(idA)),
+                "attacks[0].surrogateModelId", "surrogateModelId is required");
+        assertProblem(post("/api/v1/evaluations", """
+                {"modelId": "%s", "attacks": [{"type": "deepfool", "epsilon": 0.1}]}""".formatted(idA)),
+                "attacks[0].type", "apgd-ce");
+        assertThat(post("/api/v1/evaluations", """
+                {"modelId": "%s", "attacks": [{"type": "transfer", "epsilon": 0.1, "surrogateModelId": "00000000-0000-0000-0000-000000000000"}]}"""
+                .formatted(idA)).statusCode()).isEqualTo(404);
+
+        String evalA = submit("""
+                {"modelId": "%s", "testSubset": 200, "seed": 1,
+                 "attacks": [{"type": "pgd", "epsilon": 0.1, "steps": 10}, {"type": "apgd-ce", "epsilon": 0.1, "steps": 20},
+                             {"type": "apgd-t", "epsilon": 0.1, "steps": 10, "targets": 2},
+                             {"type": "square", "epsilon": 0.1, "queries": 200},
+                             {"type": "transfer", "epsilon": 0.1, "surrogateModelId": "%s", "surrogateAttack": {"type": "pgd", "steps": 10}},
+                             {"type": "ensemble", "epsilon": 0.1, "steps": 20, "targets": 2, "queries": 200}],
+                 "diagnostics": {"points": 100, "squareQueries": 300, "pictures": 6}}""".formatted(idA, idB));
+        String evalB = submit("""
+                {"modelId": "%s", "testSubset": 200, "seed": 1, "epsilons": [0.05, 0.1],
+                 "attacks": [{"type": "pgd", "steps": 10}], "diagnostics": {"enabled": false}}""".formatted(idB));
+        JsonNode report = report(evalA);
+        JsonNode reportB = report(evalB);
+
+        assertThat(report.get("results")).hasSize(6);
+        List<String> labels = new ArrayList<>();
+        report.get("results").forEach(r -> labels.add(r.get("label").asString()));
+        assertThat(labels).containsExactly("pgd-10", "apgd-ce-20", "apgd-t-10x2", "square-200", "transfer(pgd-10)", "ensemble");
+        assertThat(report.get("results").get(4).get("attack").get("surrogate").asString()).isEqualTo(idB);
+        double worst = report.get("worstCaseAccuracy").get(0).get("accuracy").asDouble();
+        for (JsonNode r : report.get("results")) {
+            assertThat(worst).isLessThanOrEqualTo(r.get("robustAccuracy").asDouble());
+            assertThat(r.get("robustAccuracy").asDouble()).isLessThanOrEqualTo(report.get("cleanAccuracy").asDouble());
+        }
+        assertThat(report.get("maskingChecks")).hasSize(6);
+        for (JsonNode c : report.get("maskingChecks")) {
+            assertThat(c.get("name").asString()).isNotBlank();
+            assertThat(c.get("passed").isBoolean()).isTrue();
+            assertThat(c.get("detail").asString()).isNotBlank();
+        }
+        assertThat(report.get("featureAnalysis").get("dimension").asInt()).isEqualTo(200);
+        assertThat(report.get("featureAnalysis").get("relativeFeatureChange").asDouble()).isPositive();
+        assertThat(report.get("perClassAccuracy")).hasSize(10);
+        assertThat(report.get("plots").toString()).isEqualTo("[\"adversarial-examples\",\"saliency\"]");
+        assertThat(reportB.get("worstCaseAccuracy")).hasSize(2);
+        assertThat(reportB.get("maskingChecks")).isEmpty();
+
+        for (String name : List.of("accuracy-vs-epsilon", "adversarial-examples", "saliency")) {
+            HttpResponse<byte[]> png = http.send(HttpRequest.newBuilder(uri("/api/v1/evaluations/" + evalA + "/plots/" + name + ".png")).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(png.statusCode()).isEqualTo(200);
+            assertThat(png.headers().firstValue("Content-Type")).hasValue("image/png");
+            assertThat(ImageIO.read(new ByteArrayInputStream(png.body())).getWidth()).as(name).isGreaterThan(100);
+        }
+        assertThat(get("/api/v1/evaluations/" + evalA + "/plots/nothing.png").statusCode()).isEqualTo(404);
+        assertThat(get("/api/v1/evaluations/" + evalB + "/plots/saliency.png").statusCode()).isEqualTo(404);
+        assertThat(get("/api/v1/evaluations/00000000-0000-0000-0000-000000000000/report.html").statusCode()).isEqualTo(404);
+
+        // comparison: JSON, HTML, chart; and its errors
+        HttpResponse<String> cmp = post("/api/v1/comparisons", "{\"evaluationIds\": [\"" + evalA + "\", \"" + evalB + "\"]}");
+        assertThat(cmp.statusCode()).as(cmp.body()).isEqualTo(200);
+        JsonNode comparison = json.readTree(cmp.body());
+        assertThat(comparison.get("rows")).hasSize(2);
+        assertThat(comparison.get("rows").get(0).get("cleanAccuracy").asDouble()).isEqualTo(report.get("cleanAccuracy").asDouble());
+        assertThat(comparison.get("rows").get(0).get("maskingChecksRun").asInt()).isEqualTo(6);
+        HttpResponse<String> cmpHtml = http.send(HttpRequest.newBuilder(uri("/api/v1/comparisons")).header("Content-Type", "application/json")
+                .header("Accept", "text/html").POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"evaluationIds\": [\"" + evalA + "\", \"" + evalB + "\"]}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(cmpHtml.statusCode()).isEqualTo(200);
+        assertThat(cmpHtml.body()).contains("<table id=\"comparison\"");
+        assertProblem(post("/api/v1/comparisons", "{\"evaluationIds\": [\"" + evalA + "\"]}"), "evaluationIds", "evaluationIds");
+        assertThat(post("/api/v1/comparisons", "{\"evaluationIds\": [\"" + evalA + "\", \"00000000-0000-0000-0000-000000000000\"]}")
+                .statusCode()).isEqualTo(404);
+
+        renderInChromium(evalA, report, comparison.get("html").asString());
+    }
+
+    /** The pages load in a real browser, every picture is a decoded image, and the tables show the report's numbers. */
+    private void renderInChromium(String evalId, JsonNode report, String comparisonPath) {
+        assertThat(new File(CHROMEDRIVER)).as("install Debian's chromium and chromium-driver (.ci/run does)").exists();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM);
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage");
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER)).build();
+        WebDriver browser = new ChromeDriver(service, options);
+        try {
+            browser.get(uri("/api/v1/evaluations/" + evalId + "/report.html").toString());
+            assertThat(browser.getTitle()).contains("Robustness report");
+            assertImagesLoaded(browser, 3);
+            assertThat(browser.findElement(By.cssSelector("[data-field=cleanAccuracy]")).getText())
+                    .isEqualTo(frac(report.get("cleanAccuracy").asDouble()));
+            List<String> shown = browser.findElements(By.cssSelector("#results [data-field=robustAccuracy]")).stream()
+                    .map(WebElement::getText).toList();
+            List<String> expected = new ArrayList<>();
+            report.get("results").forEach(r -> expected.add(frac(r.get("robustAccuracy").asDouble())));
+            assertThat(shown).containsExactlyElementsOf(expected);
+            assertThat(browser.findElement(By.cssSelector("#worst-case [data-field=worstCaseAccuracy]")).getText())
+                    .isEqualTo(frac(report.get("worstCaseAccuracy").get(0).get("accuracy").asDouble()));
+            List<String> checks = browser.findElements(By.cssSelector("#masking-checks [data-field=passed]")).stream()
+                    .map(WebElement::getText).toList();
+            List<String> expectedChecks = new ArrayList<>();
+            report.get("maskingChecks").forEach(c -> expectedChecks.add(c.get("passed").asBoolean() ? "passed" : "FAILED"));
+            assertThat(checks).containsExactlyElementsOf(expectedChecks);
+            assertThat(browser.findElement(By.cssSelector("[data-field=relativeFeatureChange]")).getText())
+                    .isEqualTo(frac(report.get("featureAnalysis").get("relativeFeatureChange").asDouble()));
+
+            browser.get(uri(comparisonPath).toString());
+            assertImagesLoaded(browser, 1);
+            assertThat(browser.findElements(By.cssSelector("#comparison tr[data-evaluation]"))).hasSize(2);
+        } finally {
+            browser.quit();
+        }
+    }
+
+    private static void assertImagesLoaded(WebDriver browser, int expected) {
+        List<WebElement> images = browser.findElements(By.tagName("img"));
+        assertThat(images).hasSize(expected);
+        for (WebElement img : images) {
+            Object ok = ((JavascriptExecutor) browser).executeScript(
+                    "return arguments[0].complete && arguments[0].naturalWidth > 100 && arguments[0].naturalHeight > 50;", img);
+            assertThat(ok).as("picture %s is a decoded image", img.getAttribute("src")).isEqualTo(true);
+        }
+    }
+
+    private static String frac(double v) {
+        return String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    private void assertProblem(HttpResponse<String> response, String field, String detailPart) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        JsonNode p = json.readTree(response.body());
+        assertThat(p.get("field").asString()).isEqualTo(field);
+        assertThat(p.get("detail").asString()).contains(detailPart);
+    }
+
+    private String submit(String body) throws Exception {
+        HttpResponse<String> r = post("/api/v1/evaluations", body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        return json.readTree(r.body()).get("id").asString();
+    }
+
+    private JsonNode report(String evalId) throws Exception {
+        JsonNode done = waitFor("/api/v1/evaluations/" + evalId, j -> j.get("state").asString().matches("SUCCEEDED|FAILED|CANCELLED"));
+        assertThat(done.get("state").asString()).as(done.toString()).isEqualTo("SUCCEEDED");
+        return json.readTree(get("/api/v1/evaluations/" + evalId + "/report").body());
+    }
+
+    private HttpResponse<String> upload(byte[] file, String filename, String model, String dataset) throws Exception {
+        String boundary = "robustlab" + System.nanoTime();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (String[] field : List.of(new String[] {"model", model}, new String[] {"dataset", dataset})) {
+            body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field[0] + "\"\r\n\r\n" + field[1] + "\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename
+                + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.write(file);
+        body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return http.send(HttpRequest.newBuilder(uri("/api/v1/models"))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private JsonNode waitFor(String path, Predicate<JsonNode> done) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(6).toNanos();
+        while (true) {
+            JsonNode node = json.readTree(get(path).body());
+            if (done.test(node) || System.nanoTime() > deadline) {
+                return node;
+            }
+            Thread.sleep(300);
+        }
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://localhost:" + port + path);
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}

@@ -1,0 +1,142 @@
+package org.robustlab.ml.attack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.robustlab.ml.data.DatasetId;
+import org.robustlab.ml.model.Architecture;
+import org.robustlab.ml.model.Forward;
+import org.robustlab.ml.model.ModelSpec;
+import org.robustlab.ml.model.Models;
+
+/** Invariants of APGD, Square and the ensemble, and the DLR losses on logits worked out by hand. */
+class StrongAttackTest {
+
+    private NDManager manager;
+    private Model model;
+    private NDArray x;
+    private NDArray y;
+
+    @BeforeEach
+    void setUp() {
+        manager = NDManager.newBaseManager();
+        Engine.getInstance().setRandomSeed(5);
+        model = Models.create(ModelSpec.of(Architecture.SMALL_CNN, DatasetId.FASHION_MNIST), manager);
+        x = manager.randomUniform(0f, 1f, new Shape(12, 1, 28, 28));
+        // labels = the model's own predictions, so that every example starts correctly classified and is attacked
+        y = Forward.logits(model.getBlock(), x, false).argMax(1).toType(DataType.INT32, false);
+    }
+
+    @AfterEach
+    void tearDown() {
+        model.close();
+        manager.close();
+    }
+
+    static List<AttackSpec> attacks() {
+        return List.of(AttackSpec.apgdCe(0.05f, 10), AttackSpec.apgdDlr(0.05f, 10), AttackSpec.apgdT(0.05f, 6, 3),
+                AttackSpec.square(0.05f, 40), AttackSpec.ensemble(0.05f, 6, 2, 30));
+    }
+
+    @ParameterizedTest
+    @MethodSource("attacks")
+    void strongAttacksStayInTheBallAndTheUnitBoxAndLeaveParametersAlone(AttackSpec spec) {
+        Block block = model.getBlock();
+        float[] before = block.getParameters().get(0).getValue().getArray().toFloatArray();
+        NDArray adv = Attack.of(spec, 9).perturb(block, x, y);
+        assertThat(adv.getShape()).isEqualTo(x.getShape());
+        assertThat(adv.sub(x).abs().max().getFloat()).isLessThanOrEqualTo(spec.epsilon() + 1e-6f).isGreaterThan(0f);
+        assertThat(adv.min().getFloat()).isGreaterThanOrEqualTo(0f);
+        assertThat(adv.max().getFloat()).isLessThanOrEqualTo(1f);
+        assertThat(adv.hasGradient()).isFalse();
+        for (Parameter p : block.getParameters().values()) {
+            if (Models.isTrainable(p)) {
+                try (NDArray g = p.getArray().getGradient()) {
+                    assertThat(g.abs().sum().getFloat()).as(p.getName()).isEqualTo(0f);
+                }
+            }
+        }
+        assertThat(block.getParameters().get(0).getValue().getArray().toFloatArray()).containsExactly(before);
+    }
+
+    @Test
+    void apgdRaisesItsLossAboveTheStartOnEveryExample() {
+        // With momentum and step halving, the best point APGD returns is never worse than the clean point
+        // for examples it does not fool: its loss is at least the clean loss.
+        Block block = model.getBlock();
+        NDArray adv = Attack.of(AttackSpec.apgdCe(0.05f, 20), 1).perturb(block, x, y);
+        float[] clean = org.robustlab.ml.loss.Losses.crossEntropyPerExample(Forward.logits(block, x, false), y).toFloatArray();
+        float[] attacked = org.robustlab.ml.loss.Losses.crossEntropyPerExample(Forward.logits(block, adv, false), y).toFloatArray();
+        for (int i = 0; i < clean.length; i++) {
+            assertThat(attacked[i]).as("example %d", i).isGreaterThan(clean[i]);
+        }
+    }
+
+    @Test
+    void squareIsReproducibleAndMovesEveryPixelToTheBallsSurfaceOrTheBox() {
+        Block block = model.getBlock();
+        float eps = 0.05f;
+        NDArray a = new SquareAttack(AttackSpec.square(eps, 25), 42).perturb(block, x, y);
+        NDArray b = new SquareAttack(AttackSpec.square(eps, 25), 42).perturb(block, x, y);
+        assertThat(a.toFloatArray()).containsExactly(b.toFloatArray());
+        float[] xs = x.toFloatArray();
+        float[] as = a.toFloatArray();
+        for (int i = 0; i < xs.length; i++) {
+            float up = Math.min(1f, xs[i] + eps);
+            float down = Math.max(0f, xs[i] - eps);
+            assertThat(Math.abs(as[i] - up) < 1e-6f || Math.abs(as[i] - down) < 1e-6f).as("pixel %d", i).isTrue();
+        }
+    }
+
+    @Test
+    void squareScheduleHalvesTheSquareOnThePapersScheduleRescaledToTheBudget() {
+        assertThat(SquareAttack.fraction(5, 10_000)).isEqualTo(0.8);
+        assertThat(SquareAttack.fraction(30, 10_000)).isEqualTo(0.4);
+        assertThat(SquareAttack.fraction(3, 1_000)).isEqualTo(0.4); // 30 on the 10,000 scale
+        assertThat(SquareAttack.fraction(999, 1_000)).isEqualTo(0.8 / 512);
+    }
+
+    @Test
+    void dlrLossesMatchHandArithmetic() {
+        // logits (3, 1, 2, 0), label 0: sorted 3 > 2 > 1 > 0
+        NDArray logits = manager.create(new float[] {3, 1, 2, 0}, new Shape(1, 4));
+        NDArray label = manager.create(new int[] {0});
+        // DLR = -(z_y - max_{i != y} z_i) / (z1 - z3) = -(3 - 2) / (3 - 1) = -0.5
+        assertThat(Apgd.dlr(logits, label).getFloat(0)).isCloseTo(-0.5f, within(1e-6f));
+        // targeted towards class 2: -(z_y - z_t) / (z1 - (z3 + z4) / 2) = -(3 - 2) / (3 - 0.5) = -0.4
+        assertThat(Apgd.dlrTargeted(logits, label, manager.create(new int[] {2})).getFloat(0)).isCloseTo(-0.4f, within(1e-6f));
+        // label 3 (misclassified): -(0 - 3) / 2 = 1.5
+        assertThat(Apgd.dlr(logits, manager.create(new int[] {3})).getFloat(0)).isCloseTo(1.5f, within(1e-6f));
+    }
+
+    @Test
+    void ensembleIsAtLeastAsStrongAsItsFirstStage() {
+        Block block = model.getBlock();
+        Engine.getInstance().setRandomSeed(7);
+        NDArray apgd = Attack.of(AttackSpec.apgdCe(0.03f, 8), 1).perturb(block, x, y);
+        Engine.getInstance().setRandomSeed(7);
+        NDArray ensemble = Attack.of(AttackSpec.ensemble(0.03f, 8, 2, 20), 1).perturb(block, x, y);
+        int[] labels = y.toIntArray();
+        int[] pa = Forward.logits(block, apgd, false).argMax(1).toType(DataType.INT32, false).toIntArray();
+        int[] pe = Forward.logits(block, ensemble, false).argMax(1).toType(DataType.INT32, false).toIntArray();
+        for (int i = 0; i < labels.length; i++) {
+            if (pa[i] != labels[i]) {
+                assertThat(pe[i]).as("example %d, broken by APGD-CE", i).isNotEqualTo(labels[i]);
+            }
+        }
+    }
+}
