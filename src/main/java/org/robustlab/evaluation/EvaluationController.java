@@ -43,6 +43,12 @@ class EvaluationController {
         return ResponseEntity.accepted().location(URI.create("/api/v1/evaluations/" + view.id())).body(view);
     }
 
+    @PostMapping("/{id}/cancel")
+    @Operation(summary = "Cancel an evaluation: at once if QUEUED, at the next batch if RUNNING; 409 if it has ended")
+    EvaluationView cancel(@PathVariable UUID id) {
+        return evaluations.cancel(id);
+    }
+
     @GetMapping("/{id}")
     @Operation(summary = "An evaluation: state, progress and, when done, its report")
     EvaluationView get(@PathVariable UUID id) {

@@ -19,9 +19,11 @@ public class EvaluationService {
     private final Scheduler scheduler;
     private final ObjectMapper json;
     private final EvaluationPlans plans;
+    private final org.robustlab.runner.EvaluationRunner runner;
 
     EvaluationService(EvaluationJobRepository evaluations, ModelArtifactRepository models, Scheduler scheduler, ObjectMapper json,
-            EvaluationPlans plans) {
+            EvaluationPlans plans, org.robustlab.runner.EvaluationRunner runner) {
+        this.runner = runner;
         this.evaluations = evaluations;
         this.models = models;
         this.scheduler = scheduler;
@@ -69,7 +71,37 @@ public class EvaluationService {
         String title = models.findById(view.modelId()).map(m -> m.getMethod() + " / " + m.getArchitecture() + " / " + m.getDataset()
                 + " (" + m.getKind() + (m.getKind().equals("uploaded") ? "" : ", epoch " + m.getEpoch()) + ", model "
                 + m.getId().toString().substring(0, 8) + ")").orElse("model " + view.modelId());
-        return new org.robustlab.report.ReportPages.Entry(id.toString(), title, (tools.jackson.databind.JsonNode) view.report());
+        String label = models.findById(view.modelId()).map(m -> m.getMethod() + " " + m.getKind() + " " + m.getId().toString().substring(0, 8))
+                .orElse(view.modelId().toString().substring(0, 8));
+        return new org.robustlab.report.ReportPages.Entry(id.toString(), title, label, (tools.jackson.databind.JsonNode) view.report());
+    }
+
+    /**
+     * Cancels a QUEUED evaluation at once, and asks a RUNNING one's worker to stop at its next batch
+     * (it then ends CANCELLED); 409 for one that has ended.
+     */
+    public EvaluationView cancel(UUID id) {
+        EvaluationJob job = evaluations.findById(id).orElseThrow(() -> JobNotFoundException.forId("evaluation", id));
+        if (job.getState().isTerminal()) {
+            throw new org.robustlab.job.IllegalTransitionException("evaluation " + id + " is " + job.getState()
+                    + "; only QUEUED or RUNNING evaluations can be cancelled");
+        }
+        if (job.getState() == org.robustlab.job.JobState.QUEUED) {
+            try {
+                job.setState(org.robustlab.job.JobState.CANCELLED);
+                job.setFailureReason("cancelled before it started");
+                job.setFinishedAt(Instant.now());
+                job = evaluations.saveAndFlush(job);
+                var instance = com.github.kagkarlsson.scheduler.task.TaskInstanceId.of(SchedulerConfig.EVALUATION_TASK, id.toString());
+                scheduler.getScheduledExecution(instance).filter(e -> !e.isPicked()).ifPresent(e -> scheduler.cancel(instance));
+                return view(job);
+            } catch (org.springframework.orm.ObjectOptimisticLockingFailureException raced) {
+                // it started meanwhile: cancel the running worker below
+                job = evaluations.findById(id).orElseThrow();
+            }
+        }
+        runner.cancel(id);
+        return view(job);
     }
 
     public EvaluationView get(UUID id) {

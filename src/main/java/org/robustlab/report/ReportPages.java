@@ -17,8 +17,8 @@ public final class ReportPages {
 
     private ReportPages() {}
 
-    /** One evaluated model, for pages and charts. */
-    public record Entry(String evaluationId, String title, JsonNode report) {}
+    /** One evaluated model, for pages and charts; {@code label} is the short name of chart legends. */
+    public record Entry(String evaluationId, String title, String label, JsonNode report) {}
 
     /**
      * The accuracy-vs-epsilon series of a report: each attack's robust accuracy by epsilon and the
@@ -47,7 +47,7 @@ public final class ReportPages {
             List<double[]> p = new ArrayList<>();
             p.add(new double[] {0, clean});
             points.forEach((e, a) -> p.add(new double[] {e, a}));
-            out.add(new Plots.Series(prefix + label, p));
+            out.add(new Plots.Series(prefix.isEmpty() ? label : prefix.strip(), p));
         });
         return out;
     }
@@ -60,7 +60,7 @@ public final class ReportPages {
     public static byte[] comparisonChart(List<Entry> entries) {
         List<Plots.Series> all = new ArrayList<>();
         for (Entry e : entries) {
-            all.addAll(series(e.report(), e.title(), true));
+            all.addAll(series(e.report(), e.label() + " ", true));
         }
         return Plots.accuracyVsEpsilon("Worst-case accuracy vs epsilon", all);
     }

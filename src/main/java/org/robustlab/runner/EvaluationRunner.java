@@ -33,6 +33,7 @@ public class EvaluationRunner {
     private final DevicePool devices;
     private final EvaluationPlans plans;
     private final java.util.Map<UUID, WorkerProcess> running = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Set<UUID> cancelRequested = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean shuttingDown;
 
     EvaluationRunner(EvaluationJobRepository evaluations, ModelArtifactRepository models, RobustLabProperties properties,
@@ -49,6 +50,20 @@ public class EvaluationRunner {
     void shutdown() {
         shuttingDown = true;
         running.values().forEach(WorkerProcess::close);
+    }
+
+    /**
+     * Asks an evaluation's worker on this instance to stop at its next batch; it is killed if it has not
+     * stopped after the grace period. Returns false if no worker of this instance runs it.
+     */
+    public boolean cancel(UUID id) {
+        WorkerProcess worker = running.get(id);
+        if (worker == null) {
+            return false;
+        }
+        cancelRequested.add(id);
+        worker.cancel(properties.workers().cancelGraceSeconds());
+        return true;
     }
 
     public void run(UUID id) throws InterruptedException {
@@ -121,7 +136,12 @@ public class EvaluationRunner {
         } finally {
             running.remove(id);
         }
-        if (shuttingDown && !"SUCCEEDED".equals(outcome[0])) {
+        boolean cancelled = cancelRequested.remove(id);
+        if (shuttingDown && !"SUCCEEDED".equals(outcome[0]) && !cancelled) {
+            return;
+        }
+        if (cancelled && outcome[0] == null) {
+            finish(id, JobState.CANCELLED, "cancelled; the worker did not stop in time and was killed", null);
             return;
         }
         if ("SUCCEEDED".equals(outcome[0]) && Files.isRegularFile(report)) {

@@ -13,18 +13,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
-import org.robustlab.RobustLabApplication;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
-import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code GET /api/v1/training-jobs/{id}} from 200 concurrent clients on loopback while a job trains
- * in its worker process. Each client polls every {@code --interval-ms} (100 by default, so 2,000
- * requests per second in all) for {@code --seconds}; prints the error count and latency percentiles.
+ * in its worker process. The service is started in a JVM of its own (H2 in a temporary folder), so
+ * that the load generator does not share its heap, threads and garbage collector. Each client polls every {@code --interval-ms} (100 by default, so 2,000
+ * requests per second in all) for {@code --warmup-seconds} (10; the service's JIT warms up, not
+ * counted) and then {@code --seconds}; prints the error count and latency percentiles of the latter.
  *
- * <p>Run: {@code scripts/run-test-main org.robustlab.bench.HttpLoadBenchmark [--clients 200] [--seconds 30] [--interval-ms 100]}
+ * <p>Run: {@code scripts/run-test-main org.robustlab.bench.HttpLoadBenchmark [--clients 200] [--seconds 30] [--interval-ms 100] [--warmup-seconds 10]}
  */
 public final class HttpLoadBenchmark {
 
@@ -32,21 +30,32 @@ public final class HttpLoadBenchmark {
         int clients = 200;
         int seconds = 30;
         int intervalMs = 100;
+        int warmupSeconds = 10;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--clients" -> clients = Integer.parseInt(args[i + 1]);
                 case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
                 case "--interval-ms" -> intervalMs = Integer.parseInt(args[i + 1]);
+                case "--warmup-seconds" -> warmupSeconds = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         Path dir = Files.createTempDirectory("robustlab-load");
-        try (ConfigurableApplicationContext app = new SpringApplicationBuilder(RobustLabApplication.class).run(
-                "--server.port=0", "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("db"),
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        // The service runs in its own JVM, as in production; this JVM only generates load.
+        Process service = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
+                "-cp", System.getProperty("java.class.path"), "org.robustlab.RobustLabApplication",
+                "--server.port=" + port, "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("db"),
                 "--robustlab.runs-dir=" + dir.resolve("runs"), "--robustlab.data-dir=" + dir.resolve("datasets"),
-                "--logging.level.root=WARN")) {
-            String base = "http://127.0.0.1:" + ((WebServerApplicationContext) app).getWebServer().getPort();
+                "--logging.level.root=WARN")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("service.log").toFile()).start();
+        try {
+            String base = "http://127.0.0.1:" + port;
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            awaitHealthy(http, base, service, dir);
             String body = """
                     {"dataset": "fashion-mnist", "trainSubset": 20000, "epochs": 5, "method": "arr",
                      "attack": {"type": "fgsm", "epsilon": 0.1}, "seed": 1}""";
@@ -68,7 +77,8 @@ public final class HttpLoadBenchmark {
             List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
             AtomicLong errors = new AtomicLong();
             CountDownLatch done = new CountDownLatch(clients);
-            long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+            long measureFrom = System.nanoTime() + Duration.ofSeconds(warmupSeconds).toNanos();
+            long end = measureFrom + Duration.ofSeconds(seconds).toNanos();
             final int interval = intervalMs;
             for (int c = 0; c < clients; c++) {
                 final long offset = (long) c * interval / clients;
@@ -87,7 +97,9 @@ public final class HttpLoadBenchmark {
                             } catch (Exception e) {
                                 errors.incrementAndGet();
                             }
-                            latencies.add(System.nanoTime() - start);
+                            if (start >= measureFrom) {
+                                latencies.add(System.nanoTime() - start);
+                            }
                             next += interval * 1_000_000L;
                             long sleep = (next - System.nanoTime()) / 1_000_000L;
                             if (sleep > 0) {
@@ -107,14 +119,37 @@ public final class HttpLoadBenchmark {
                     HttpResponse.BodyHandlers.ofString()).body()).get("state").asString();
             List<Long> sorted = new ArrayList<>(latencies);
             Collections.sort(sorted);
-            System.out.printf(Locale.ROOT, "%n%d clients, one GET every %d ms each, %d s, job state during the run: %s%n",
-                    clients, intervalMs, seconds, state);
+            System.out.printf(Locale.ROOT, "%n%d clients, one GET every %d ms each, %d s measured after %d s of warm-up, job state: %s%n",
+                    clients, intervalMs, seconds, warmupSeconds, state);
             System.out.printf(Locale.ROOT, "requests %d (%.0f/s), errors %d%n", sorted.size(), sorted.size() / (double) seconds, errors.get());
             System.out.printf(Locale.ROOT, "latency ms: p50 %.2f, p90 %.2f, p99 %.2f, max %.2f (target p99 < 20)%n",
                     pct(sorted, 0.50), pct(sorted, 0.90), pct(sorted, 0.99), sorted.get(sorted.size() - 1) / 1e6);
             http.send(HttpRequest.newBuilder(URI.create(job + "/cancel")).POST(HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.ofString());
+            Thread.sleep(2000);
+        } finally {
+            service.destroy();
+            service.waitFor();
         }
+    }
+
+    private static void awaitHealthy(HttpClient http, String base, Process service, Path dir) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!service.isAlive()) {
+                throw new IllegalStateException("the service exited; see " + dir.resolve("service.log"));
+            }
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create(base + "/actuator/health")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+                    return;
+                }
+            } catch (java.io.IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("the service did not become healthy in 2 minutes; see " + dir.resolve("service.log"));
     }
 
     private static double pct(List<Long> sorted, double p) {

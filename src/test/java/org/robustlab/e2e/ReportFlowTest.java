@@ -69,6 +69,7 @@ class ReportFlowTest {
         r.add("robustlab.data-dir", () -> dir.resolve("datasets").toString());
         r.add("robustlab.workers.heap", () -> "2g");
         r.add("robustlab.workers.threads", () -> "2");
+        r.add("robustlab.workers.cancel-grace-seconds", () -> "5");
         r.add("spring.datasource.url", () -> "jdbc:h2:file:" + dir.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE");
     }
 
@@ -196,6 +197,17 @@ class ReportFlowTest {
                 .statusCode()).isEqualTo(404);
 
         renderInChromium(evalA, report, comparison.get("html").asString());
+
+        // a long evaluation is cancelled: it ends CANCELLED, and cancelling again is a 409
+        String longEval = submit("""
+                {"modelId": "%s", "testSubset": 1000, "attacks": [{"type": "ensemble", "epsilon": 0.1}]}""".formatted(idA));
+        waitFor("/api/v1/evaluations/" + longEval, j -> j.get("state").asString().equals("RUNNING"));
+        HttpResponse<String> cancel = post("/api/v1/evaluations/" + longEval + "/cancel", "");
+        assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(200);
+        JsonNode cancelled = waitFor("/api/v1/evaluations/" + longEval, j -> j.get("state").asString().matches("SUCCEEDED|FAILED|CANCELLED"));
+        assertThat(cancelled.get("state").asString()).as(cancelled.toString()).isEqualTo("CANCELLED");
+        assertThat(post("/api/v1/evaluations/" + longEval + "/cancel", "").statusCode()).isEqualTo(409);
+        assertThat(post("/api/v1/evaluations/" + evalA + "/cancel", "").statusCode()).isEqualTo(409);
     }
 
     /** The pages load in a real browser, every picture is a decoded image, and the tables show the report's numbers. */

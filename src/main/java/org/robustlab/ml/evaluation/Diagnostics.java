@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -269,11 +268,16 @@ public final class Diagnostics {
             NDArray x = batch.x();
             NDArray adv = Attack.of(AttackSpec.pgd20(eps), plan.seed()).perturb(model, x, batch.y());
             NDArray amplified = adv.sub(x).div(2 * eps).add(0.5f);
+            List<String> names = few.classNames();
+            int[] labels = batch.labels();
+            int[] cleanPred = RobustnessEvaluator.predict(model, x);
+            int[] advPred = RobustnessEvaluator.predict(model, adv);
             out.put("adversarial-examples", Plots.imageGrid(
-                    String.format(Locale.ROOT, "clean / PGD-20 at epsilon %.3g / perturbation (amplified)", eps),
-                    List.of("clean " + labels(RobustnessEvaluator.predict(model, x)), "adversarial " + labels(RobustnessEvaluator.predict(model, adv)),
-                            "perturbation"),
-                    List.of(x.toFloatArray(), adv.toFloatArray(), amplified.toFloatArray()), List.of(false, false, false), count, c, h, w));
+                    String.format(Locale.ROOT, "clean / PGD-20 at epsilon %.3g / perturbation (amplified); captions: predicted class", eps),
+                    List.of("clean", "adversarial", "perturbation"),
+                    List.of(x.toFloatArray(), adv.toFloatArray(), amplified.toFloatArray()), List.of(false, false, false),
+                    java.util.Arrays.asList(captions(cleanPred, labels, names), captions(advPred, labels, names), null),
+                    count, c, h, w));
             Forward.trackParameterGradients(model, false);
             NDArray grad;
             try {
@@ -290,8 +294,14 @@ public final class Diagnostics {
         return out;
     }
 
-    private static String labels(int[] predictions) {
-        return "(pred " + Arrays.toString(Arrays.copyOf(predictions, Math.min(4, predictions.length))).replace("]", predictions.length > 4 ? ", ...]" : "]") + ")";
+    /** "Sneaker" for a correct prediction, "x Shirt" for a wrong one. */
+    private static String[] captions(int[] predictions, int[] labels, List<String> names) {
+        String[] out = new String[predictions.length];
+        for (int i = 0; i < predictions.length; i++) {
+            String name = predictions[i] < names.size() ? names.get(predictions[i]) : String.valueOf(predictions[i]);
+            out[i] = (predictions[i] == labels[i] ? "" : "x ") + name;
+        }
+        return out;
     }
 
     private void checkCancelled() {

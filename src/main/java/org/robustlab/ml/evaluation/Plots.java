@@ -31,10 +31,10 @@ public final class Plots {
 
     /** Accuracy (0..1) against epsilon, one line per series, with a legend. */
     public static byte[] accuracyVsEpsilon(String title, List<Series> series) {
-        int width = 720;
+        int width = 800;
         int height = 440;
         int left = 64;
-        int right = 200;
+        int right = 280;
         int top = 40;
         int bottom = 52;
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
@@ -90,7 +90,7 @@ public final class Plots {
             int ly = top + 10 + k * 20;
             g.fillRect(left + plotW + 14, ly - 8, 14, 10);
             g.setColor(Color.BLACK);
-            g.drawString(shorten(s.name(), 26), left + plotW + 34, ly + 1);
+            g.drawString(shorten(s.name(), 38), left + plotW + 34, ly + 1);
         }
         g.dispose();
         return png(img);
@@ -103,13 +103,20 @@ public final class Plots {
      */
     public static byte[] imageGrid(String title, List<String> rowNames, List<float[]> rows, List<Boolean> heat,
             int count, int channels, int h, int w) {
+        return imageGrid(title, rowNames, rows, heat, null, count, channels, h, w);
+    }
+
+    /** As above, with a caption under each image of a row ({@code captions} and its entries may be null). */
+    public static byte[] imageGrid(String title, List<String> rowNames, List<float[]> rows, List<Boolean> heat,
+            List<String[]> captions, int count, int channels, int h, int w) {
         int scale = Math.max(1, 96 / Math.max(h, w));
         int cell = Math.max(h, w) * scale;
         int gap = 6;
+        int captionHeight = captions == null ? 0 : 16;
         int left = 150;
         int top = 34;
         int width = left + count * (cell + gap) + gap;
-        int height = top + rows.size() * (cell + gap) + gap;
+        int height = top + rows.size() * (cell + gap + captionHeight) + gap;
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas(img);
         g.setColor(Color.BLACK);
@@ -120,7 +127,8 @@ public final class Plots {
             float[] data = rows.get(r);
             boolean isHeat = heat.get(r);
             int ch = isHeat ? 1 : channels;
-            int y0 = top + r * (cell + gap);
+            int y0 = top + r * (cell + gap + captionHeight);
+            String[] rowCaptions = captions == null ? null : captions.get(r);
             g.setColor(Color.BLACK);
             g.drawString(shorten(rowNames.get(r), 22), gap, y0 + cell / 2 + 4);
             for (int i = 0; i < count; i++) {
@@ -141,6 +149,12 @@ public final class Plots {
                         g.setColor(new Color(rgb));
                         g.fillRect(x0 + xx * scale, y0 + yy * scale, scale, scale);
                     }
+                }
+                if (rowCaptions != null && i < rowCaptions.length && rowCaptions[i] != null) {
+                    g.setColor(Color.BLACK);
+                    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+                    g.drawString(shorten(rowCaptions[i], 16), x0, y0 + cell + 12);
+                    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
                 }
             }
         }
