@@ -9,6 +9,8 @@ COPY src src
 RUN ./mvnw -B -ntp -DskipTests package && cp target/robustlab-*.jar /app.jar
 
 FROM eclipse-temurin:17-jre
+# fonts for the report's PNG charts (Java2D draws their text headless)
+RUN apt-get update && apt-get install -y --no-install-recommends fontconfig fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --home /var/lib/robustlab robustlab && mkdir -p /var/lib/robustlab && chown robustlab /var/lib/robustlab
 USER robustlab
 WORKDIR /var/lib/robustlab

@@ -41,6 +41,7 @@ final class WorkerProcess implements AutoCloseable {
         command.add("-Dai.djl.pytorch.num_threads=" + config.effectiveThreads());
         command.add("-Dai.djl.pytorch.num_interop_threads=1");
         command.add("-Dai.djl.offline=true");
+        command.add("-Djava.awt.headless=true");
         command.addAll(classpathAndMain());
         command.add(taskFile.toString());
         ProcessBuilder builder = new ProcessBuilder(command)
