@@ -92,8 +92,16 @@ class ReportFlowTest {
     @LocalServerPort
     int port;
 
-    private final HttpClient http = HttpClient.newHttpClient();
-    private final JsonMapper json = JsonMapper.builder().build();
+    private ApiClient api;
+    private HttpClient http;
+    private JsonMapper json;
+
+    @org.junit.jupiter.api.BeforeEach
+    void client() {
+        api = new ApiClient(port);
+        http = api.http;
+        json = api.json;
+    }
 
     @Test
     void uploadEvaluateWithEveryAttackReportCompareAndRender() throws Exception {
@@ -116,19 +124,19 @@ class ReportFlowTest {
         assertProblem(upload(Files.readAllBytes(modelA), "a.safetensors", "small-cnn", "mnist"), "file", "normalize");
         assertProblem(upload(Files.readAllBytes(modelA), "a.safetensors", "alexnet", "fashion-mnist"), "model", "small-cnn");
         assertProblem(upload(Files.readAllBytes(modelA), "a.safetensors", "small-cnn", "imagenet"), "dataset", "cifar10");
-        assertThat(json.readTree(get("/api/v1/models").body()).get("content")).hasSize(2);
+        assertThat(json.readTree(api.get("/api/v1/models").body()).get("content")).hasSize(2);
         try (Stream<Path> stored = Files.list(dir.resolve("runs").resolve("uploads"))) {
             assertThat(stored.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(idA, idB);
         }
 
         // bad evaluation requests
-        assertProblem(post("/api/v1/evaluations", """
+        assertProblem(api.post("/api/v1/evaluations", """
                 {"modelId": "%s", "attacks": [{"type": "transfer", "epsilon": 0.1}]}""".formatted(idA)),
                 "attacks[0].surrogateModelId", "surrogateModelId is required");
-        assertProblem(post("/api/v1/evaluations", """
+        assertProblem(api.post("/api/v1/evaluations", """
                 {"modelId": "%s", "attacks": [{"type": "deepfool", "epsilon": 0.1}]}""".formatted(idA)),
                 "attacks[0].type", "apgd-ce");
-        assertThat(post("/api/v1/evaluations", """
+        assertThat(api.post("/api/v1/evaluations", """
                 {"modelId": "%s", "attacks": [{"type": "transfer", "epsilon": 0.1, "surrogateModelId": "00000000-0000-0000-0000-000000000000"}]}"""
                 .formatted(idA)).statusCode()).isEqualTo(404);
 
@@ -170,30 +178,30 @@ class ReportFlowTest {
         assertThat(reportB.get("maskingChecks")).isEmpty();
 
         for (String name : List.of("accuracy-vs-epsilon", "adversarial-examples", "saliency")) {
-            HttpResponse<byte[]> png = http.send(HttpRequest.newBuilder(uri("/api/v1/evaluations/" + evalA + "/plots/" + name + ".png")).build(),
+            HttpResponse<byte[]> png = http.send(HttpRequest.newBuilder(api.uri("/api/v1/evaluations/" + evalA + "/plots/" + name + ".png")).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(png.statusCode()).isEqualTo(200);
             assertThat(png.headers().firstValue("Content-Type")).hasValue("image/png");
             assertThat(ImageIO.read(new ByteArrayInputStream(png.body())).getWidth()).as(name).isGreaterThan(100);
         }
-        assertThat(get("/api/v1/evaluations/" + evalA + "/plots/nothing.png").statusCode()).isEqualTo(404);
-        assertThat(get("/api/v1/evaluations/" + evalB + "/plots/saliency.png").statusCode()).isEqualTo(404);
-        assertThat(get("/api/v1/evaluations/00000000-0000-0000-0000-000000000000/report.html").statusCode()).isEqualTo(404);
+        assertThat(api.get("/api/v1/evaluations/" + evalA + "/plots/nothing.png").statusCode()).isEqualTo(404);
+        assertThat(api.get("/api/v1/evaluations/" + evalB + "/plots/saliency.png").statusCode()).isEqualTo(404);
+        assertThat(api.get("/api/v1/evaluations/00000000-0000-0000-0000-000000000000/report.html").statusCode()).isEqualTo(404);
 
         // comparison: JSON, HTML, chart; and its errors
-        HttpResponse<String> cmp = post("/api/v1/comparisons", "{\"evaluationIds\": [\"" + evalA + "\", \"" + evalB + "\"]}");
+        HttpResponse<String> cmp = api.post("/api/v1/comparisons", "{\"evaluationIds\": [\"" + evalA + "\", \"" + evalB + "\"]}");
         assertThat(cmp.statusCode()).as(cmp.body()).isEqualTo(200);
         JsonNode comparison = json.readTree(cmp.body());
         assertThat(comparison.get("rows")).hasSize(2);
         assertThat(comparison.get("rows").get(0).get("cleanAccuracy").asDouble()).isEqualTo(report.get("cleanAccuracy").asDouble());
         assertThat(comparison.get("rows").get(0).get("maskingChecksRun").asInt()).isEqualTo(6);
-        HttpResponse<String> cmpHtml = http.send(HttpRequest.newBuilder(uri("/api/v1/comparisons")).header("Content-Type", "application/json")
+        HttpResponse<String> cmpHtml = http.send(HttpRequest.newBuilder(api.uri("/api/v1/comparisons")).header("Content-Type", "application/json")
                 .header("Accept", "text/html").POST(HttpRequest.BodyPublishers.ofString(
                         "{\"evaluationIds\": [\"" + evalA + "\", \"" + evalB + "\"]}")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(cmpHtml.statusCode()).isEqualTo(200);
         assertThat(cmpHtml.body()).contains("<table id=\"comparison\"");
-        assertProblem(post("/api/v1/comparisons", "{\"evaluationIds\": [\"" + evalA + "\"]}"), "evaluationIds", "evaluationIds");
-        assertThat(post("/api/v1/comparisons", "{\"evaluationIds\": [\"" + evalA + "\", \"00000000-0000-0000-0000-000000000000\"]}")
+        assertProblem(api.post("/api/v1/comparisons", "{\"evaluationIds\": [\"" + evalA + "\"]}"), "evaluationIds", "evaluationIds");
+        assertThat(api.post("/api/v1/comparisons", "{\"evaluationIds\": [\"" + evalA + "\", \"00000000-0000-0000-0000-000000000000\"]}")
                 .statusCode()).isEqualTo(404);
 
         renderInChromium(evalA, report, comparison.get("html").asString());
@@ -201,13 +209,13 @@ class ReportFlowTest {
         // a long evaluation is cancelled: it ends CANCELLED, and cancelling again is a 409
         String longEval = submit("""
                 {"modelId": "%s", "testSubset": 1000, "attacks": [{"type": "ensemble", "epsilon": 0.1}]}""".formatted(idA));
-        waitFor("/api/v1/evaluations/" + longEval, j -> j.get("state").asString().equals("RUNNING"));
-        HttpResponse<String> cancel = post("/api/v1/evaluations/" + longEval + "/cancel", "");
+        api.waitFor("/api/v1/evaluations/" + longEval, j -> j.get("state").asString().equals("RUNNING"), Duration.ofMinutes(6));
+        HttpResponse<String> cancel = api.post("/api/v1/evaluations/" + longEval + "/cancel", "");
         assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(200);
-        JsonNode cancelled = waitFor("/api/v1/evaluations/" + longEval, j -> j.get("state").asString().matches("SUCCEEDED|FAILED|CANCELLED"));
+        JsonNode cancelled = api.waitFor("/api/v1/evaluations/" + longEval, j -> j.get("state").asString().matches("SUCCEEDED|FAILED|CANCELLED"), Duration.ofMinutes(6));
         assertThat(cancelled.get("state").asString()).as(cancelled.toString()).isEqualTo("CANCELLED");
-        assertThat(post("/api/v1/evaluations/" + longEval + "/cancel", "").statusCode()).isEqualTo(409);
-        assertThat(post("/api/v1/evaluations/" + evalA + "/cancel", "").statusCode()).isEqualTo(409);
+        assertThat(api.post("/api/v1/evaluations/" + longEval + "/cancel", "").statusCode()).isEqualTo(409);
+        assertThat(api.post("/api/v1/evaluations/" + evalA + "/cancel", "").statusCode()).isEqualTo(409);
     }
 
     /** The pages load in a real browser, every picture is a decoded image, and the tables show the report's numbers. */
@@ -219,7 +227,7 @@ class ReportFlowTest {
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER)).build();
         WebDriver browser = new ChromeDriver(service, options);
         try {
-            browser.get(uri("/api/v1/evaluations/" + evalId + "/report.html").toString());
+            browser.get(api.uri("/api/v1/evaluations/" + evalId + "/report.html").toString());
             assertThat(browser.getTitle()).contains("Robustness report");
             assertImagesLoaded(browser, 3);
             assertThat(browser.findElement(By.cssSelector("[data-field=cleanAccuracy]")).getText())
@@ -239,7 +247,7 @@ class ReportFlowTest {
             assertThat(browser.findElement(By.cssSelector("[data-field=relativeFeatureChange]")).getText())
                     .isEqualTo(frac(report.get("featureAnalysis").get("relativeFeatureChange").asDouble()));
 
-            browser.get(uri(comparisonPath).toString());
+            browser.get(api.uri(comparisonPath).toString());
             assertImagesLoaded(browser, 1);
             assertThat(browser.findElements(By.cssSelector("#comparison tr[data-evaluation]"))).hasSize(2);
         } finally {
@@ -269,15 +277,15 @@ class ReportFlowTest {
     }
 
     private String submit(String body) throws Exception {
-        HttpResponse<String> r = post("/api/v1/evaluations", body);
+        HttpResponse<String> r = api.post("/api/v1/evaluations", body);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
         return json.readTree(r.body()).get("id").asString();
     }
 
     private JsonNode report(String evalId) throws Exception {
-        JsonNode done = waitFor("/api/v1/evaluations/" + evalId, j -> j.get("state").asString().matches("SUCCEEDED|FAILED|CANCELLED"));
+        JsonNode done = api.waitFor("/api/v1/evaluations/" + evalId, j -> j.get("state").asString().matches("SUCCEEDED|FAILED|CANCELLED"), Duration.ofMinutes(6));
         assertThat(done.get("state").asString()).as(done.toString()).isEqualTo("SUCCEEDED");
-        return json.readTree(get("/api/v1/evaluations/" + evalId + "/report").body());
+        return json.readTree(api.get("/api/v1/evaluations/" + evalId + "/report").body());
     }
 
     private HttpResponse<String> upload(byte[] file, String filename, String model, String dataset) throws Exception {
@@ -291,32 +299,9 @@ class ReportFlowTest {
                 + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
         body.write(file);
         body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return http.send(HttpRequest.newBuilder(uri("/api/v1/models"))
+        return http.send(HttpRequest.newBuilder(api.uri("/api/v1/models"))
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private JsonNode waitFor(String path, Predicate<JsonNode> done) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(6).toNanos();
-        while (true) {
-            JsonNode node = json.readTree(get(path).body());
-            if (done.test(node) || System.nanoTime() > deadline) {
-                return node;
-            }
-            Thread.sleep(300);
-        }
-    }
-
-    private URI uri(String path) {
-        return URI.create("http://localhost:" + port + path);
-    }
-
-    private HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private HttpResponse<String> post(String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    }
 }

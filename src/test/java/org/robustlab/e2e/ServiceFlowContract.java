@@ -45,8 +45,16 @@ abstract class ServiceFlowContract {
     @LocalServerPort
     int port;
 
-    private final HttpClient http = HttpClient.newHttpClient();
-    private final JsonMapper json = JsonMapper.builder().build();
+    private ApiClient api;
+    private HttpClient http;
+    private JsonMapper json;
+
+    @org.junit.jupiter.api.BeforeEach
+    void client() {
+        api = new ApiClient(port);
+        http = api.http;
+        json = api.json;
+    }
 
     static final String JOB = """
             {"name": "arr-fashion", "dataset": "fashion-mnist", "trainSubset": 256, "model": "small-cnn",
@@ -57,7 +65,7 @@ abstract class ServiceFlowContract {
 
     @Test
     void trainFollowDownloadEvaluate() throws Exception {
-        HttpResponse<String> created = post("/api/v1/training-jobs", JOB);
+        HttpResponse<String> created = api.post("/api/v1/training-jobs", JOB);
         assertThat(created.statusCode()).isEqualTo(202);
         JsonNode job = json.readTree(created.body());
         String id = job.get("id").asString();
@@ -65,44 +73,44 @@ abstract class ServiceFlowContract {
         assertThat(job.get("state").asString()).isIn("QUEUED", "RUNNING");
 
         List<String> events = new ArrayList<>();
-        HttpResponse<Stream<String>> sse = http.send(HttpRequest.newBuilder(uri("/api/v1/training-jobs/" + id + "/events"))
+        HttpResponse<Stream<String>> sse = http.send(HttpRequest.newBuilder(api.uri("/api/v1/training-jobs/" + id + "/events"))
                 .timeout(Duration.ofMinutes(5)).build(), HttpResponse.BodyHandlers.ofLines());
         assertThat(sse.statusCode()).isEqualTo(200);
         sse.body().filter(l -> l.startsWith("event:")).forEach(events::add);
         assertThat(events).isNotEmpty().last().isEqualTo("event:end");
 
-        JsonNode done = waitFor("/api/v1/training-jobs/" + id, j -> j.get("state").asString().matches("SUCCEEDED|FAILED|CANCELLED"));
+        JsonNode done = api.waitFor("/api/v1/training-jobs/" + id, j -> j.get("state").asString().matches("SUCCEEDED|FAILED|CANCELLED"), Duration.ofMinutes(5));
         assertThat(done.get("state").asString()).as(done.toString()).isEqualTo("SUCCEEDED");
         assertThat(done.get("progress").get("percent").asDouble()).isEqualTo(100.0);
         assertThat(done.get("metrics").get("validationCleanAccuracy").asDouble()).isBetween(0.0, 1.0);
         assertThat(done.get("device").asString()).isEqualTo("cpu");
         JsonNode models = done.get("models");
         assertThat(models).hasSize(2);
-        JsonNode metrics = json.readTree(get("/api/v1/training-jobs/" + id + "/metrics").body());
+        JsonNode metrics = json.readTree(api.get("/api/v1/training-jobs/" + id + "/metrics").body());
         assertThat(metrics).hasSize(1);
         assertThat(metrics.get(0).get("epoch").asInt()).isEqualTo(1);
 
         String modelId = models.get(0).get("id").asString();
         for (String format : List.of("safetensors", "djl")) {
-            HttpResponse<byte[]> file = http.send(HttpRequest.newBuilder(uri("/api/v1/models/" + modelId + "/download?format=" + format)).build(),
+            HttpResponse<byte[]> file = http.send(HttpRequest.newBuilder(api.uri("/api/v1/models/" + modelId + "/download?format=" + format)).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(file.statusCode()).isEqualTo(200);
             String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(file.body()));
             assertThat(file.headers().firstValue("X-Checksum-SHA256")).hasValue(sha);
             assertThat(file.body().length).isGreaterThan(1_000_000);
         }
-        JsonNode model = json.readTree(get("/api/v1/models/" + modelId).body());
+        JsonNode model = json.readTree(api.get("/api/v1/models/" + modelId).body());
         assertThat(model.get("jobId").asString()).isEqualTo(id);
         assertThat(model.get("method").asString()).isEqualTo("arr");
 
-        HttpResponse<String> eval = post("/api/v1/evaluations", """
+        HttpResponse<String> eval = api.post("/api/v1/evaluations", """
                 {"modelId": "%s", "testSubset": 200, "attacks": [{"type": "fgsm", "epsilon": 0.1}, {"type": "pgd", "epsilon": 0.1, "steps": 5}]}"""
                 .formatted(modelId));
         assertThat(eval.statusCode()).as(eval.body()).isEqualTo(202);
         String evalId = json.readTree(eval.body()).get("id").asString();
-        JsonNode evaluated = waitFor("/api/v1/evaluations/" + evalId, j -> j.get("state").asString().matches("SUCCEEDED|FAILED|CANCELLED"));
+        JsonNode evaluated = api.waitFor("/api/v1/evaluations/" + evalId, j -> j.get("state").asString().matches("SUCCEEDED|FAILED|CANCELLED"), Duration.ofMinutes(5));
         assertThat(evaluated.get("state").asString()).as(evaluated.toString()).isEqualTo("SUCCEEDED");
-        JsonNode report = json.readTree(get("/api/v1/evaluations/" + evalId + "/report").body());
+        JsonNode report = json.readTree(api.get("/api/v1/evaluations/" + evalId + "/report").body());
         assertThat(report.get("testPoints").asInt()).isEqualTo(200);
         double clean = report.get("cleanAccuracy").asDouble();
         assertThat(clean).isBetween(0.0, 1.0);
@@ -110,14 +118,14 @@ abstract class ServiceFlowContract {
         assertThat(report.get("results").get(1).get("robustAccuracy").asDouble()).isLessThanOrEqualTo(clean);
         assertThat(report.get("results").get(1).get("epsilon").asDouble()).isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-6));
 
-        assertThat(post("/api/v1/training-jobs/" + id + "/cancel", "").statusCode()).isEqualTo(409);
-        JsonNode page = json.readTree(get("/api/v1/training-jobs?tag=e2e&state=SUCCEEDED").body());
+        assertThat(api.post("/api/v1/training-jobs/" + id + "/cancel", "").statusCode()).isEqualTo(409);
+        JsonNode page = json.readTree(api.get("/api/v1/training-jobs?tag=e2e&state=SUCCEEDED").body());
         assertThat(page.get("content")).hasSize(1);
     }
 
     @Test
     void badInputGetsProblemDetailsThatNameTheField() throws Exception {
-        HttpResponse<String> eps = post("/api/v1/training-jobs", """
+        HttpResponse<String> eps = api.post("/api/v1/training-jobs", """
                 {"dataset": "fashion-mnist", "attack": {"type": "fgsm", "epsilon": 8}}""");
         assertThat(eps.statusCode()).isEqualTo(400);
         JsonNode p = json.readTree(eps.body());
@@ -125,62 +133,39 @@ abstract class ServiceFlowContract {
         assertThat(p.get("detail").asString()).contains("attack.epsilon").contains("8");
         assertThat(eps.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).contains("application/problem+json"));
 
-        HttpResponse<String> method = post("/api/v1/training-jobs", """
+        HttpResponse<String> method = api.post("/api/v1/training-jobs", """
                 {"dataset": "fashion-mnist", "method": "magic"}""");
         assertThat(method.statusCode()).isEqualTo(400);
         assertThat(json.readTree(method.body()).get("detail").asString()).contains("standard").contains("trades");
         assertThat(json.readTree(method.body()).get("field").asString()).isEqualTo("method");
 
-        HttpResponse<String> dataset = post("/api/v1/training-jobs", """
+        HttpResponse<String> dataset = api.post("/api/v1/training-jobs", """
                 {"dataset": "imagenet"}""");
         assertThat(dataset.statusCode()).isEqualTo(400);
         assertThat(json.readTree(dataset.body()).get("detail").asString()).contains("cifar10");
 
-        HttpResponse<String> smallCifar = post("/api/v1/training-jobs", """
+        HttpResponse<String> smallCifar = api.post("/api/v1/training-jobs", """
                 {"dataset": "cifar10", "model": "small-cnn"}""");
         assertThat(smallCifar.statusCode()).isEqualTo(400);
         assertThat(json.readTree(smallCifar.body()).get("field").asString()).isEqualTo("model");
 
-        HttpResponse<String> garbage = post("/api/v1/training-jobs", "{not json");
+        HttpResponse<String> garbage = api.post("/api/v1/training-jobs", "{not json");
         assertThat(garbage.statusCode()).isEqualTo(400);
         assertThat(garbage.body()).doesNotContain("at org.");
 
-        assertThat(get("/api/v1/training-jobs/00000000-0000-0000-0000-000000000000").statusCode()).isEqualTo(404);
-        assertThat(get("/api/v1/training-jobs/not-a-uuid").statusCode()).isEqualTo(400);
-        assertThat(get("/api/v1/models/00000000-0000-0000-0000-000000000000/download").statusCode()).isEqualTo(404);
-        assertThat(get("/api/v1/training-jobs?state=DONE").statusCode()).isEqualTo(400);
-        assertThat(post("/api/v1/evaluations", """
+        assertThat(api.get("/api/v1/training-jobs/00000000-0000-0000-0000-000000000000").statusCode()).isEqualTo(404);
+        assertThat(api.get("/api/v1/training-jobs/not-a-uuid").statusCode()).isEqualTo(400);
+        assertThat(api.get("/api/v1/models/00000000-0000-0000-0000-000000000000/download").statusCode()).isEqualTo(404);
+        assertThat(api.get("/api/v1/training-jobs?state=DONE").statusCode()).isEqualTo(400);
+        assertThat(api.post("/api/v1/evaluations", """
                 {"modelId": "00000000-0000-0000-0000-000000000000", "attacks": [{"type": "pgd", "epsilon": 0.1}]}""").statusCode())
                 .isEqualTo(404);
-        HttpResponse<String> noAttacks = post("/api/v1/evaluations", """
+        HttpResponse<String> noAttacks = api.post("/api/v1/evaluations", """
                 {"modelId": "00000000-0000-0000-0000-000000000000", "attacks": []}""");
         assertThat(noAttacks.statusCode()).isEqualTo(400);
-        JsonNode datasets = json.readTree(get("/api/v1/datasets").body());
+        JsonNode datasets = json.readTree(api.get("/api/v1/datasets").body());
         assertThat(datasets.toString()).contains("\"id\":\"fashion-mnist\",\"status\":\"present\"");
-        assertThat(get("/v3/api-docs").statusCode()).isEqualTo(200);
+        assertThat(api.get("/v3/api-docs").statusCode()).isEqualTo(200);
     }
 
-    private JsonNode waitFor(String path, Predicate<JsonNode> done) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        while (true) {
-            JsonNode node = json.readTree(get(path).body());
-            if (done.test(node) || System.nanoTime() > deadline) {
-                return node;
-            }
-            Thread.sleep(300);
-        }
-    }
-
-    private URI uri(String path) {
-        return URI.create("http://localhost:" + port + path);
-    }
-
-    private HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private HttpResponse<String> post(String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    }
 }
