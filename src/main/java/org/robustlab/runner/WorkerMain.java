@@ -147,13 +147,15 @@ public final class WorkerMain {
                 }
             }
             RobustnessEvaluator evaluator = new RobustnessEvaluator(250, e.seed()).optSurrogates(surrogates);
-            int total = evaluator.totalUnits(test, e.attacks()) + (e.diagnostics() == null ? 0 : 1);
+            int units = evaluator.totalUnits(test, e.attacks());
+            int total = units + (e.diagnostics() == null ? 0 : Diagnostics.STAGES);
             RobustnessReport report = evaluator
                     .optCancellation(cancellation::isCancelled)
                     .optProgress(done -> emit("progress", Map.of("done", done, "total", total)))
                     .evaluate(model.getBlock(), manager, test, e.attacks(), e.checkpoint());
             if (e.diagnostics() != null) {
                 Diagnostics.Result d = new Diagnostics(250).optCancellation(cancellation::isCancelled)
+                        .optProgress(stage -> emit("progress", Map.of("done", units + stage, "total", total)))
                         .run(model.getBlock(), manager, test, e.diagnostics());
                 Path plots = Path.of(e.plotsDir());
                 Files.createDirectories(plots);
@@ -161,7 +163,6 @@ public final class WorkerMain {
                     Files.write(plots.resolve(p.getKey() + ".png"), p.getValue());
                 }
                 report = report.withDiagnostics(d.checks(), d.features(), List.copyOf(d.pictures().keySet()));
-                emit("progress", Map.of("done", total, "total", total));
             }
             Files.writeString(Path.of(e.reportFile()), GSON.toJson(finite(GSON.toJsonTree(report))));
             emit("finished", Map.of("status", "SUCCEEDED"));

@@ -32,8 +32,14 @@ public final class Apgd implements Attack {
     private static final double OSCILLATION_FRACTION = 0.75;
 
     private final AttackSpec spec;
+    private final java.util.function.BooleanSupplier cancelled;
 
     public Apgd(AttackSpec spec) {
+        this(spec, () -> false);
+    }
+
+    public Apgd(AttackSpec spec, java.util.function.BooleanSupplier cancelled) {
+        this.cancelled = cancelled;
         if (spec.type() != AttackSpec.AttackType.APGD_CE && spec.type() != AttackSpec.AttackType.APGD_DLR
                 && spec.type() != AttackSpec.AttackType.APGD_T) {
             throw new IllegalArgumentException("not an APGD attack: " + spec.type());
@@ -49,8 +55,8 @@ public final class Apgd implements Attack {
         }
         boolean targeted = spec.type() == AttackSpec.AttackType.APGD_T;
         Forward.trackParameterGradients(model, false);
+        NDArray result = x.duplicate();
         try {
-            NDArray result = x.duplicate();
             boolean[] robust = BatchRows.correct(model, x, y);
             int[] targetRanks = null;
             int classes = 0;
@@ -96,6 +102,9 @@ public final class Apgd implements Attack {
                 }
             }
             return result;
+        } catch (RuntimeException e) {
+            result.close();
+            throw e;
         } finally {
             Forward.trackParameterGradients(model, true);
         }
@@ -149,6 +158,7 @@ public final class Apgd implements Attack {
         int lastCheck = -1;
 
         for (int i = 0; i < iterations; i++) {
+            Attack.check(cancelled);
             try (NDManager s = work.newSubManager()) {
                 for (NDArray a : new NDArray[] {xAdv, xOld, grad, xBest, gradBest, xFooled}) {
                     a.attach(s);

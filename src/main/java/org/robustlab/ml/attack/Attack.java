@@ -14,11 +14,26 @@ public interface Attack {
 
     /** The attack described by {@code spec}; {@code seed} drives the attacks that draw on the host. */
     static Attack of(AttackSpec spec, long seed) {
+        return of(spec, seed, () -> false);
+    }
+
+    /**
+     * As {@link #of(AttackSpec, long)}; the long attacks (APGD, Square, the ensemble) check
+     * {@code cancelled} at every iteration and stop with a {@link java.util.concurrent.CancellationException}.
+     */
+    static Attack of(AttackSpec spec, long seed, java.util.function.BooleanSupplier cancelled) {
         return switch (spec.type()) {
             case FGSM, PGD -> new GradientAttack(spec);
-            case APGD_CE, APGD_DLR, APGD_T -> new Apgd(spec);
-            case SQUARE -> new SquareAttack(spec, seed);
-            case ENSEMBLE -> new EnsembleAttack(spec, seed);
+            case APGD_CE, APGD_DLR, APGD_T -> new Apgd(spec, cancelled);
+            case SQUARE -> new SquareAttack(spec, seed, cancelled);
+            case ENSEMBLE -> new EnsembleAttack(spec, seed, cancelled);
         };
+    }
+
+    /** Throws a {@link java.util.concurrent.CancellationException} when {@code cancelled} says so. */
+    static void check(java.util.function.BooleanSupplier cancelled) {
+        if (cancelled.getAsBoolean()) {
+            throw new java.util.concurrent.CancellationException("attack cancelled");
+        }
     }
 }

@@ -15,11 +15,15 @@ public final class EnsembleAttack implements Attack {
     private final List<Attack> stages;
 
     public EnsembleAttack(AttackSpec spec, long seed) {
+        this(spec, seed, () -> false);
+    }
+
+    public EnsembleAttack(AttackSpec spec, long seed, java.util.function.BooleanSupplier cancelled) {
         float eps = spec.epsilon();
         this.stages = List.of(
-                new Apgd(AttackSpec.apgdCe(eps, spec.steps()).withTrainingMode(spec.trainingMode())),
-                new Apgd(AttackSpec.apgdT(eps, spec.steps(), spec.restarts()).withTrainingMode(spec.trainingMode())),
-                new SquareAttack(AttackSpec.square(eps, spec.queries()).withTrainingMode(spec.trainingMode()), seed));
+                new Apgd(AttackSpec.apgdCe(eps, spec.steps()).withTrainingMode(spec.trainingMode()), cancelled),
+                new Apgd(AttackSpec.apgdT(eps, spec.steps(), spec.restarts()).withTrainingMode(spec.trainingMode()), cancelled),
+                new SquareAttack(AttackSpec.square(eps, spec.queries()).withTrainingMode(spec.trainingMode()), seed, cancelled));
     }
 
     /** The stages, in order. */
@@ -32,25 +36,30 @@ public final class EnsembleAttack implements Attack {
     @Override
     public NDArray perturb(Block model, NDArray x, NDArray y) {
         NDArray result = x.duplicate();
-        boolean[] robust = BatchRows.correct(model, x, y);
-        for (Attack stage : stages) {
-            int[] active = BatchRows.where(robust);
-            if (active.length == 0) {
-                break;
-            }
-            try (NDManager work = x.getManager().newSubManager()) {
-                NDArray xs = BatchRows.take(x, active, work);
-                NDArray ys = BatchRows.take(y, active, work);
-                NDArray adv = stage.perturb(model, xs, ys);
-                boolean[] still = BatchRows.correct(model, adv, ys);
-                NDArray merged = BatchRows.put(result, adv, active);
-                result.close();
-                result = merged;
-                for (int i = 0; i < active.length; i++) {
-                    robust[active[i]] = still[i];
+        try {
+            boolean[] robust = BatchRows.correct(model, x, y);
+            for (Attack stage : stages) {
+                int[] active = BatchRows.where(robust);
+                if (active.length == 0) {
+                    break;
+                }
+                try (NDManager work = x.getManager().newSubManager()) {
+                    NDArray xs = BatchRows.take(x, active, work);
+                    NDArray ys = BatchRows.take(y, active, work);
+                    NDArray adv = stage.perturb(model, xs, ys);
+                    boolean[] still = BatchRows.correct(model, adv, ys);
+                    NDArray merged = BatchRows.put(result, adv, active);
+                    result.close();
+                    result = merged;
+                    for (int i = 0; i < active.length; i++) {
+                        robust[active[i]] = still[i];
+                    }
                 }
             }
+            return result;
+        } catch (RuntimeException e) {
+            result.close();
+            throw e;
         }
-        return result;
     }
 }

@@ -26,10 +26,16 @@ public final class SquareAttack implements Attack {
 
     private final AttackSpec spec;
     private final long seed;
+    private final java.util.function.BooleanSupplier cancelled;
 
     public SquareAttack(AttackSpec spec, long seed) {
+        this(spec, seed, () -> false);
+    }
+
+    public SquareAttack(AttackSpec spec, long seed, java.util.function.BooleanSupplier cancelled) {
         this.spec = spec;
         this.seed = seed;
+        this.cancelled = cancelled;
     }
 
     @Override
@@ -64,6 +70,7 @@ public final class SquareAttack implements Attack {
         try {
             float[] margin = margins(model, parent, best, allRows(n), d, dims, labels);
             for (int it = 1; it < spec.queries(); it++) {
+                Attack.check(cancelled);
                 int[] active = activeRows(margin);
                 if (active.length == 0) {
                     break;

@@ -43,6 +43,10 @@ public final class Diagnostics {
 
     private final int batchSize;
     private BooleanSupplier cancelled = () -> false;
+    private java.util.function.IntConsumer progress = done -> {};
+
+    /** The number of stages {@link #run} reports through {@link #optProgress}. */
+    public static final int STAGES = 9;
 
     public Diagnostics(int batchSize) {
         this.batchSize = batchSize;
@@ -50,6 +54,12 @@ public final class Diagnostics {
 
     public Diagnostics optCancellation(BooleanSupplier cancelled) {
         this.cancelled = cancelled;
+        return this;
+    }
+
+    /** Told the number of stages done (of {@link #STAGES}) after each one. */
+    public Diagnostics optProgress(java.util.function.IntConsumer progress) {
+        this.progress = progress;
         return this;
     }
 
@@ -71,9 +81,14 @@ public final class Diagnostics {
         double tol = Math.max(0.01, 3.0 / data.size());
         List<MaskingCheck> checks = new ArrayList<>();
 
+        int[] stage = {0};
+        Runnable done = () -> progress.accept(++stage[0]);
         double fgsm = accuracy(model, manager, data, AttackSpec.fgsm(eps), plan.seed());
+        done.run();
         double pgd10 = accuracy(model, manager, data, AttackSpec.pgd(eps, 10, eps / 4), plan.seed());
+        done.run();
         double strong = accuracy(model, manager, data, AttackSpec.pgd(eps, 50, eps / 8).withRestarts(2), plan.seed());
+        done.run();
         checks.add(check("iterative-not-weaker-than-single-step", pgd10 <= fgsm + tol,
                 String.format(Locale.ROOT, "PGD-10 %.4f <= FGSM %.4f + %.4f", pgd10, fgsm, tol),
                 Map.of("fgsm", fgsm, "pgd10", pgd10, "tolerance", tol)));
@@ -82,6 +97,7 @@ public final class Diagnostics {
                 Map.of("pgd10", pgd10, "pgd50x2", strong, "tolerance", tol)));
 
         double square = accuracy(model, manager, data, AttackSpec.square(eps, plan.squareQueries()), plan.seed());
+        done.run();
         double white = Math.min(fgsm, Math.min(pgd10, strong));
         checks.add(check("black-box-not-below-white-box", square >= white - tol,
                 String.format(Locale.ROOT, "Square (%d queries) %.4f >= best white-box %.4f - %.4f", plan.squareQueries(), square, white, tol),
@@ -89,15 +105,20 @@ public final class Diagnostics {
 
         float large = Math.max(0.5f, Math.min(1f, 4 * eps));
         double atLarge = accuracy(model, manager, data, AttackSpec.pgd(large, 20, large / 4), plan.seed());
+        done.run();
         checks.add(check("accuracy-near-zero-at-large-epsilon", atLarge <= 0.05,
                 String.format(Locale.ROOT, "PGD-20 at epsilon %.2f leaves %.4f <= 0.05", large, atLarge),
                 Map.of("epsilon", (double) large, "accuracy", atLarge)));
 
         checks.add(gradientCheck(model, manager, data));
+        done.run();
         checks.add(logitCheck(model, manager, data));
+        done.run();
 
         FeatureAnalysis features = Features.supported(model) ? features(model, manager, data, eps, plan.seed()) : null;
+        done.run();
         Map<String, byte[]> pictures = pictures(model, manager, data, eps, plan);
+        done.run();
         return new Result(checks, features, pictures);
     }
 
@@ -108,7 +129,7 @@ public final class Diagnostics {
     /** Fraction classified correctly both clean and under {@code spec}. */
     double accuracy(Block model, NDManager manager, ImageDataset data, AttackSpec spec, long seed) {
         Engine.getInstance().setRandomSeed((int) seed);
-        Attack attack = Attack.of(spec, seed);
+        Attack attack = Attack.of(spec, seed, cancelled);
         BatchLoader loader = new BatchLoader(data, batchSize, false, false, seed);
         int correct = 0;
         for (int b = 0; b < loader.batchesPerEpoch(); b++) {
@@ -205,7 +226,7 @@ public final class Diagnostics {
     private FeatureAnalysis features(Block model, NDManager manager, ImageDataset data, float eps, long seed) {
         AttackSpec spec = AttackSpec.pgd20(eps);
         Engine.getInstance().setRandomSeed((int) seed);
-        Attack attack = Attack.of(spec, seed);
+        Attack attack = Attack.of(spec, seed, cancelled);
         BatchLoader loader = new BatchLoader(data, batchSize, false, false, seed);
         int n = data.size();
         int[] labels = new int[n];

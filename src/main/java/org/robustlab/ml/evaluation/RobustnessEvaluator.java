@@ -80,7 +80,7 @@ public final class RobustnessEvaluator {
         Map<Float, List<String>> worstAttacks = new LinkedHashMap<>();
         for (int a = 0; a < attacks.size(); a++) {
             AttackSpec spec = attacks.get(a);
-            Attack attack = Attack.of(spec, seed * 31 + a);
+            Attack attack = Attack.of(spec, seed * 31 + a, cancelled);
             Block attacked = model;
             if (spec.surrogate() != null) {
                 attacked = surrogates.get(spec.surrogate());

@@ -139,4 +139,27 @@ class StrongAttackTest {
             }
         }
     }
+
+    @Test
+    void longAttacksStopWhenCancelledAndLeaveNothingBehind() {
+        Block block = model.getBlock();
+        for (AttackSpec spec : List.of(AttackSpec.apgdCe(0.05f, 50), AttackSpec.square(0.05f, 500), AttackSpec.ensemble(0.05f, 50, 2, 500))) {
+            int[] calls = {0};
+            try (NDManager step = manager.newSubManager()) {
+                NDArray xs = x.duplicate();
+                xs.attach(step);
+                NDArray ys = y.duplicate();
+                ys.attach(step);
+                Attack attack = Attack.of(spec, 1, () -> ++calls[0] > 3);
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> attack.perturb(block, xs, ys))
+                        .as(spec.label()).isInstanceOf(java.util.concurrent.CancellationException.class);
+                assertThat(step.getManagedArrays()).as(spec.label()).hasSize(2);
+            }
+            for (Parameter p : block.getParameters().values()) {
+                if (Models.isTrainable(p)) {
+                    assertThat(p.getArray().hasGradient()).as("gradients switched back on").isTrue();
+                }
+            }
+        }
+    }
 }
