@@ -53,15 +53,17 @@ public class EvaluationRunner {
     }
 
     /**
-     * Asks an evaluation's worker on this instance to stop at its next batch; it is killed if it has not
-     * stopped after the grace period. Returns false if no worker of this instance runs it.
+     * Asks an evaluation's worker on this instance to stop at its next batch (at once if it is still
+     * starting); it is killed if it has not stopped after the grace period. Returns false if no worker
+     * of this instance runs it yet.
      */
     public boolean cancel(UUID id) {
+        // Recorded first: a worker that is starting right now checks the set once it is registered.
+        cancelRequested.add(id);
         WorkerProcess worker = running.get(id);
         if (worker == null) {
             return false;
         }
-        cancelRequested.add(id);
         worker.cancel(properties.workers().cancelGraceSeconds());
         return true;
     }
@@ -112,6 +114,9 @@ public class EvaluationRunner {
         int exit;
         try (WorkerProcess worker = WorkerProcess.start(taskFile, logFile, properties.workers())) {
             running.put(id, worker);
+            if (cancelRequested.contains(id)) {
+                worker.cancel(properties.workers().cancelGraceSeconds());
+            }
             exit = worker.pump(event -> {
                 JsonObject data = event.getAsJsonObject("data");
                 switch (event.get("type").getAsString()) {
