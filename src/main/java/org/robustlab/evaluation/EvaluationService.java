@@ -68,11 +68,11 @@ public class EvaluationService {
             throw new org.robustlab.job.IllegalTransitionException("evaluation " + id + " is " + view.state()
                     + "; its report exists once it has SUCCEEDED" + (view.failureReason() == null ? "" : " (" + view.failureReason() + ")"));
         }
-        String title = models.findById(view.modelId()).map(m -> m.getMethod() + " / " + m.getArchitecture() + " / " + m.getDataset()
-                + " (" + m.getKind() + (m.getKind().equals("uploaded") ? "" : ", epoch " + m.getEpoch()) + ", model "
-                + m.getId().toString().substring(0, 8) + ")").orElse("model " + view.modelId());
-        String label = models.findById(view.modelId()).map(m -> m.getMethod() + " " + m.getKind() + " " + m.getId().toString().substring(0, 8))
-                .orElse(view.modelId().toString().substring(0, 8));
+        ModelArtifact m = models.findById(view.modelId()).orElse(null);
+        String shortId = view.modelId().toString().substring(0, 8);
+        String title = m == null ? "model " + view.modelId() : m.getMethod() + " / " + m.getArchitecture() + " / " + m.getDataset()
+                + " (" + m.getKind() + (m.getKind().equals("uploaded") ? "" : ", epoch " + m.getEpoch()) + ", model " + shortId + ")";
+        String label = m == null ? shortId : m.getMethod() + " " + m.getKind() + " " + shortId;
         return new org.robustlab.report.ReportPages.Entry(id.toString(), title, label, (tools.jackson.databind.JsonNode) view.report());
     }
 

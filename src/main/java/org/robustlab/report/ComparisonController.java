@@ -67,10 +67,7 @@ class ComparisonController {
         for (ReportPages.Entry e : entries) {
             JsonNode r = e.report();
             int run = r.path("maskingChecks").size();
-            int passed = 0;
-            for (JsonNode c : r.path("maskingChecks")) {
-                passed += c.path("passed").asBoolean() ? 1 : 0;
-            }
+            int passed = ReportPages.passedChecks(r);
             rows.add(new Row(UUID.fromString(e.evaluationId()), e.title(), r.path("testPoints").asInt(), r.path("seed").asLong(),
                     r.path("checkpoint").asString(), r.path("cleanAccuracy").asDouble(), r.path("worstCaseAccuracy"), r.path("results"),
                     run == 0 ? null : passed, run == 0 ? null : run, r.path("featureAnalysis").isMissingNode() ? null : r.path("featureAnalysis")));

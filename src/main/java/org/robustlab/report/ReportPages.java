@@ -22,9 +22,11 @@ public final class ReportPages {
 
     /**
      * The accuracy-vs-epsilon series of a report: each attack's robust accuracy by epsilon and the
-     * per-example worst case, all starting from the clean accuracy at epsilon 0.
+     * per-example worst case, all starting from the clean accuracy at epsilon 0. With
+     * {@code worstCaseName}, only the worst case, under that name.
      */
-    static List<Plots.Series> series(JsonNode report, String prefix, boolean worstCaseOnly) {
+    static List<Plots.Series> series(JsonNode report, String worstCaseName) {
+        boolean worstCaseOnly = worstCaseName != null;
         double clean = report.path("cleanAccuracy").asDouble();
         Map<String, TreeMap<Double, Double>> byAttack = new java.util.LinkedHashMap<>();
         if (!worstCaseOnly) {
@@ -41,26 +43,26 @@ public final class ReportPages {
                 worst.put(w.path("epsilon").asDouble(), w.path("accuracy").asDouble());
             }
         }
-        byAttack.put("worst case", worst);
+        byAttack.put(worstCaseOnly ? worstCaseName : "worst case", worst);
         List<Plots.Series> out = new ArrayList<>();
         byAttack.forEach((label, points) -> {
             List<double[]> p = new ArrayList<>();
             p.add(new double[] {0, clean});
             points.forEach((e, a) -> p.add(new double[] {e, a}));
-            out.add(new Plots.Series(prefix.isEmpty() ? label : prefix.strip(), p));
+            out.add(new Plots.Series(label, p));
         });
         return out;
     }
 
     public static byte[] accuracyChart(Entry e) {
         return Plots.accuracyVsEpsilon("Accuracy vs epsilon (" + e.report().path("testPoints").asInt() + " test points)",
-                series(e.report(), "", false));
+                series(e.report(), null));
     }
 
     public static byte[] comparisonChart(List<Entry> entries) {
         List<Plots.Series> all = new ArrayList<>();
         for (Entry e : entries) {
-            all.addAll(series(e.report(), e.label() + " ", true));
+            all.addAll(series(e.report(), e.label()));
         }
         return Plots.accuracyVsEpsilon("Worst-case accuracy vs epsilon", all);
     }
@@ -166,6 +168,15 @@ public final class ReportPages {
                 .append(Html.num(value, "%.4f")).append("</td></tr>");
     }
 
+    /** How many of the report's masking checks passed. */
+    static int passedChecks(JsonNode report) {
+        int passed = 0;
+        for (JsonNode c : report.path("maskingChecks")) {
+            passed += c.path("passed").asBoolean() ? 1 : 0;
+        }
+        return passed;
+    }
+
     /** The attack's budget in words: steps, step size, restarts, queries, surrogate. */
     static String budget(JsonNode a) {
         List<String> parts = new ArrayList<>();
@@ -218,13 +229,8 @@ public final class ReportPages {
                 }
                 b.append("<td class=\"num\">").append(Html.frac(found)).append("</td>");
             }
-            int passed = 0;
-            int total = 0;
-            for (JsonNode c : r.path("maskingChecks")) {
-                total++;
-                passed += c.path("passed").asBoolean() ? 1 : 0;
-            }
-            b.append("<td class=\"num\">").append(total == 0 ? "not run" : passed + " / " + total).append("</td><td class=\"num\">")
+            int total = r.path("maskingChecks").size();
+            b.append("<td class=\"num\">").append(total == 0 ? "not run" : passedChecks(r) + " / " + total).append("</td><td class=\"num\">")
                     .append(Html.num(r.path("featureAnalysis").path("relativeFeatureChange"), "%.4f")).append("</td></tr>");
         }
         b.append("</table><img id=\"plot-comparison\" alt=\"worst-case accuracy vs epsilon\" src=\"").append(Html.esc(chartUrl)).append("\">");

@@ -6,8 +6,6 @@ import ai.djl.Device;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -18,12 +16,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.function.Predicate;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
@@ -39,12 +35,9 @@ import org.robustlab.ml.training.TrainingLoop;
 import org.robustlab.ml.training.TrainingMethod;
 import org.robustlab.ml.training.TrainingPlan;
 import org.robustlab.ml.training.TrainingResult;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Reports people can trust, end to end on the real server: upload two models trained outside the
@@ -52,23 +45,16 @@ import tools.jackson.databind.json.JsonMapper;
  * attack made on the other, read the report's masking checks, feature analysis and pictures, compare
  * the two, and render the HTML pages in headless Chromium (Debian's chromium and chromium-driver).
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class ReportFlowTest {
+class ReportFlowTest extends RealServerTest {
 
     private static final String CHROMIUM = "/usr/bin/chromium";
     private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
 
-    @TempDir
-    static Path dir;
     static Path modelA;
     static Path modelB;
 
     @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry r) {
-        r.add("robustlab.runs-dir", () -> dir.resolve("runs").toString());
-        r.add("robustlab.data-dir", () -> dir.resolve("datasets").toString());
-        r.add("robustlab.workers.heap", () -> "2g");
-        r.add("robustlab.workers.threads", () -> "2");
+    static void reportProperties(DynamicPropertyRegistry r) {
         r.add("robustlab.workers.cancel-grace-seconds", () -> "5");
         r.add("spring.datasource.url", () -> "jdbc:h2:file:" + dir.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE");
     }
@@ -89,19 +75,6 @@ class ReportFlowTest {
         return result.lastCheckpoint().resolve("model.safetensors");
     }
 
-    @LocalServerPort
-    int port;
-
-    private ApiClient api;
-    private HttpClient http;
-    private JsonMapper json;
-
-    @org.junit.jupiter.api.BeforeEach
-    void client() {
-        api = new ApiClient(port);
-        http = api.http;
-        json = api.json;
-    }
 
     @Test
     void uploadEvaluateWithEveryAttackReportCompareAndRender() throws Exception {

@@ -2,59 +2,26 @@ package org.robustlab.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The whole flow against the real server on a random port, with real worker processes: submit a
  * tiny Fashion-MNIST ARR job, follow its SSE stream, poll to SUCCEEDED, download the model in both
  * formats and check the checksums, evaluate it and read the report. Then the error mapping.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-abstract class ServiceFlowContract {
+abstract class ServiceFlowContract extends RealServerTest {
 
-    @TempDir
-    static Path dir;
 
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry r) {
-        r.add("robustlab.runs-dir", () -> dir.resolve("runs").toString());
-        r.add("robustlab.data-dir", () -> dir.resolve("datasets").toString());
-        r.add("robustlab.workers.heap", () -> "2g");
-        r.add("robustlab.workers.threads", () -> "2");
-    }
 
-    @LocalServerPort
-    int port;
-
-    private ApiClient api;
-    private HttpClient http;
-    private JsonMapper json;
-
-    @org.junit.jupiter.api.BeforeEach
-    void client() {
-        api = new ApiClient(port);
-        http = api.http;
-        json = api.json;
-    }
 
     static final String JOB = """
             {"name": "arr-fashion", "dataset": "fashion-mnist", "trainSubset": 256, "model": "small-cnn",

@@ -262,13 +262,7 @@ public final class Apgd implements Attack {
             NDArray grad = input.getGradient();
             grad.attach(s);
             NDArray detachedLoss = loss.stopGradient();
-            int[] pred = logits.stopGradient().argMax(1).toType(DataType.INT32, false).toIntArray();
-            int[] labels = y.toType(DataType.INT32, false).toIntArray();
-            boolean[] correct = new boolean[pred.length];
-            for (int i = 0; i < pred.length; i++) {
-                correct[i] = pred[i] == labels[i];
-            }
-            return new Step(detachedLoss, grad, correct);
+            return new Step(detachedLoss, grad, BatchRows.matches(Forward.classes(logits.stopGradient()), y));
         }
     }
 
@@ -286,13 +280,8 @@ public final class Apgd implements Attack {
         NDArray sorted = logits.sort(1);
         NDArray scale = sorted.get(":, " + (c - 1))
                 .sub(sorted.get(":, " + (c - 3)).add(sorted.get(":, " + (c - 4))).mul(0.5f)).add(1e-12f);
-        NDArray zy = pick(logits, y);
-        NDArray zt = pick(logits, target);
+        NDArray zy = Losses.pick(logits, y);
+        NDArray zt = Losses.pick(logits, target);
         return zt.sub(zy).div(scale);
-    }
-
-    private static NDArray pick(NDArray logits, NDArray labels) {
-        NDArray oneHot = labels.oneHot((int) logits.getShape().get(1)).toType(logits.getDataType(), false);
-        return logits.mul(oneHot).sum(new int[] {1});
     }
 }

@@ -39,14 +39,18 @@ final class BatchRows {
     static boolean[] correct(Block model, NDArray x, NDArray y) {
         try (NDManager s = x.getManager().newSubManager()) {
             s.tempAttachAll(x, y);
-            int[] pred = Forward.logits(model, x, false).argMax(1).toType(DataType.INT32, false).toIntArray();
-            int[] labels = y.toType(DataType.INT32, false).toIntArray();
-            boolean[] out = new boolean[pred.length];
-            for (int i = 0; i < pred.length; i++) {
-                out[i] = pred[i] == labels[i];
-            }
-            return out;
+            return matches(Forward.predictions(model, x), y);
         }
+    }
+
+    /** Whether each prediction equals its label. */
+    static boolean[] matches(int[] predictions, NDArray y) {
+        int[] labels = y.toType(DataType.INT32, false).toIntArray();
+        boolean[] out = new boolean[predictions.length];
+        for (int i = 0; i < predictions.length; i++) {
+            out[i] = predictions[i] == labels[i];
+        }
+        return out;
     }
 
     /** Rows {@code idx} of {@code a} (float images or integer labels), in {@code m}. */

@@ -181,7 +181,7 @@ public final class Benchmark {
                     NDArray y = s.randomInteger(0, spec.numClasses(), new Shape(row.batch()), DataType.INT32);
                     if (step == null) {
                         NDArray adv = pgd20.perturb(block, x, y);
-                        Forward.logits(block, adv, false).argMax(1).toType(DataType.INT32, false).toIntArray();
+                        Forward.predictions(block, adv);
                     } else {
                         step.run(block, x, y, row.method().startsWith("trades") ? 6f : 1f, s);
                         sgd.step(0.01f);

@@ -145,8 +145,7 @@ public final class EvaluationBenchmark {
         BatchLoader loader = new BatchLoader(unlabelled, n, false, false, 0);
         int[] labels;
         try (NDManager s = manager.newSubManager()) {
-            labels = org.robustlab.ml.model.Forward.logits(block, loader.batch(s, 0, 0).x(), false).argMax(1)
-                    .toType(ai.djl.ndarray.types.DataType.INT32, false).toIntArray();
+            labels = org.robustlab.ml.model.Forward.predictions(block, loader.batch(s, 0, 0).x());
         }
         return new ImageDataset("synthetic", id.shape(), id.numClasses(), pixels, labels, id.classNames());
     }

@@ -136,8 +136,8 @@ public final class Diagnostics {
             checkCancelled();
             try (NDManager s = manager.newSubManager()) {
                 BatchLoader.Batch batch = loader.batch(s, 0, b);
-                int[] clean = RobustnessEvaluator.predict(model, batch.x());
-                int[] adv = RobustnessEvaluator.predict(model, attack.perturb(model, batch.x(), batch.y()));
+                int[] clean = Forward.predictions(model, batch.x());
+                int[] adv = Forward.predictions(model, attack.perturb(model, batch.x(), batch.y()));
                 for (int i = 0; i < clean.length; i++) {
                     if (clean[i] == batch.labels()[i] && adv[i] == batch.labels()[i]) {
                         correct++;
@@ -291,8 +291,8 @@ public final class Diagnostics {
             NDArray amplified = adv.sub(x).div(2 * eps).add(0.5f);
             List<String> names = few.classNames();
             int[] labels = batch.labels();
-            int[] cleanPred = RobustnessEvaluator.predict(model, x);
-            int[] advPred = RobustnessEvaluator.predict(model, adv);
+            int[] cleanPred = Forward.predictions(model, x);
+            int[] advPred = Forward.predictions(model, adv);
             out.put("adversarial-examples", Plots.imageGrid(
                     String.format(Locale.ROOT, "clean / PGD-20 at epsilon %.3g / perturbation (amplified); captions: predicted class", eps),
                     List.of("clean", "adversarial", "perturbation"),

@@ -71,7 +71,7 @@ public final class RobustnessEvaluator {
             checkCancelled();
             try (NDManager s = manager.newSubManager()) {
                 BatchLoader.Batch batch = loader.batch(s, 0, b);
-                mark(predict(model, batch.x()), batch, clean, b);
+                mark(Forward.predictions(model, batch.x()), batch, clean, b);
             }
             progress.accept(++units);
         }
@@ -96,7 +96,7 @@ public final class RobustnessEvaluator {
                 try (NDManager s = manager.newSubManager()) {
                     BatchLoader.Batch batch = loader.batch(s, 0, b);
                     NDArray adv = attack.perturb(attacked, batch.x(), batch.y());
-                    mark(predict(model, adv), batch, robust, b);
+                    mark(Forward.predictions(model, adv), batch, robust, b);
                 }
                 progress.accept(++units);
             }
@@ -134,10 +134,6 @@ public final class RobustnessEvaluator {
                 (System.nanoTime() - start) / 1e9);
     }
 
-    /** Predicted classes for a batch, in inference mode. */
-    static int[] predict(Block model, NDArray x) {
-        return Forward.logits(model, x, false).argMax(1).toType(ai.djl.ndarray.types.DataType.INT32, false).toIntArray();
-    }
 
     private void mark(int[] predictions, BatchLoader.Batch batch, boolean[] correct, int b) {
         for (int i = 0; i < predictions.length; i++) {

@@ -51,8 +51,13 @@ public final class Losses {
      */
     public static NDArray marginPerExample(NDArray logits, NDArray labels) {
         NDArray oneHot = labels.oneHot((int) logits.getShape().get(1)).toType(logits.getDataType(), false);
-        NDArray trueLogit = logits.mul(oneHot).sum(new int[] {1});
         NDArray otherMax = logits.sub(oneHot.mul(1e6f)).max(new int[] {1});
-        return otherMax.sub(trueLogit);
+        return otherMax.sub(logits.mul(oneHot).sum(new int[] {1}));
+    }
+
+    /** The logit of class {@code labels[i]} in row i. */
+    public static NDArray pick(NDArray logits, NDArray labels) {
+        NDArray oneHot = labels.oneHot((int) logits.getShape().get(1)).toType(logits.getDataType(), false);
+        return logits.mul(oneHot).sum(new int[] {1});
     }
 }

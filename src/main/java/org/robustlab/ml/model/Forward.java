@@ -20,6 +20,16 @@ public final class Forward {
         return block.forward(ps, new NDList(x), training).singletonOrThrow();
     }
 
+    /** Predicted classes of {@code block} on {@code x}, in inference mode. */
+    public static int[] predictions(Block block, NDArray x) {
+        return classes(logits(block, x, false));
+    }
+
+    /** The index of the largest logit of each row. */
+    public static int[] classes(NDArray logits) {
+        return logits.argMax(1).toType(ai.djl.ndarray.types.DataType.INT32, false).toIntArray();
+    }
+
     /**
      * Switches gradient tracking of the trained parameters on or off (never BatchNorm's running
      * statistics: DJL's {@code freezeParameters(boolean)} would turn them on and break the next
