@@ -3,7 +3,7 @@
 Reads one row per line on standard input, a JSON object
 {"key", "arch", "channels", "size", "classes", "batch", "method", "steps", "warmup"}; method is one of
 standard, arr-fgsm, arr-pgd3, pgd-at-10, trades-10, eval-pgd20. Answers each with one JSON line
-{"key": ..., "ms_per_step": median over the timed steps, "images_per_second": ...}. The Java
+{"key": ..., "ms_per_step": median over the timed steps, "times_ms": every timed step, "images_per_second": ...}. The Java
 benchmark sends each row right after timing its own, so that both see the same machine state.
 """
 import json
@@ -103,9 +103,9 @@ def run(row):
             step(method, model, opt, x, y, eps)
         if i >= row["warmup"]:
             times.append(time.perf_counter() - start)
-    times.sort()
-    ms = 1000 * times[len(times) // 2]
-    return {"key": row["key"], "ms_per_step": ms, "images_per_second": row["batch"] * 1000 / ms,
+    times_ms = [1000 * t for t in times]
+    ms = sorted(times_ms)[len(times_ms) // 2]
+    return {"key": row["key"], "ms_per_step": ms, "times_ms": times_ms, "images_per_second": row["batch"] * 1000 / ms,
             "torch": torch.__version__, "threads": torch.get_num_threads()}
 
 

@@ -39,10 +39,11 @@ import org.robustlab.ml.training.TrainingStep;
  * The engine benchmark: per-step time of each training method (SmallCNN at batch 128 on 1x28x28,
  * ResNet-18 at batch 32 on 3x32x32), PGD-20 evaluation throughput, and resident memory over 1,000
  * ARR steps; beside each row the same step in PyTorch eager ({@code bench/torch_bench.py}, Debian's
- * python3-torch, 2 threads), run by this same command right after ours, row by row. Figures are
- * medians over the timed steps.
+ * python3-torch, 2 threads), run by this same command right after ours, row by row. With
+ * {@code --rounds N} each row alternates ours and theirs N times, and each side's figure is the median
+ * of all its timed steps; one round is noisy on a shared virtual machine.
  *
- * <p>Run: {@code scripts/run-main org.robustlab.ml.bench.Benchmark [--quick] [--no-torch] [--memory-steps N]}
+ * <p>Run: {@code scripts/run-main org.robustlab.ml.bench.Benchmark [--quick] [--no-torch] [--rounds N] [--only PREFIX] [--memory-steps N]}
  */
 public final class Benchmark {
 
@@ -56,11 +57,13 @@ public final class Benchmark {
         int memorySteps = 1000;
         String only = null;
         int scale = 1;
+        int rounds = 1;
         for (int i = 0; i < args.length - 1; i++) {
             switch (args[i]) {
                 case "--memory-steps" -> memorySteps = Integer.parseInt(args[i + 1]);
                 case "--only" -> only = args[i + 1];
                 case "--scale" -> scale = Integer.parseInt(args[i + 1]);
+                case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
                 default -> { }
             }
         }
@@ -87,12 +90,27 @@ public final class Benchmark {
         Map<String, Double> theirs = new LinkedHashMap<>();
         try (TorchEager eager = torch ? TorchEager.start() : null) {
             for (Row row : rows) {
-                ours.put(row.key(), measure(row));
-                if (eager != null) {
-                    Double t = eager.measure(row);
-                    if (t != null) {
-                        theirs.put(row.key(), t);
+                // Rounds alternate ours and theirs, so that both sides see the same spells of machine noise;
+                // each side's figure is the median of all its timed steps over the rounds.
+                List<Double> ourTimes = new ArrayList<>();
+                List<Double> theirTimes = new ArrayList<>();
+                for (int r = 0; r < rounds; r++) {
+                    for (double t : measure(row)) {
+                        ourTimes.add(t);
                     }
+                    List<Double> t = eager == null ? null : eager.measure(row);
+                    if (t != null) {
+                        theirTimes.addAll(t);
+                    }
+                }
+                ours.put(row.key(), median(ourTimes));
+                if (!theirTimes.isEmpty()) {
+                    theirs.put(row.key(), median(theirTimes));
+                }
+                if (rounds > 1) {
+                    System.out.printf(Locale.ROOT, "%-22s %8.1f ms/step ours, %s theirs (medians of all %d rounds)%n", row.key(),
+                            ours.get(row.key()), theirs.containsKey(row.key())
+                                    ? String.format(Locale.ROOT, "%.1f ms/step", theirs.get(row.key())) : "-", rounds);
                 }
             }
         }
@@ -163,8 +181,8 @@ public final class Benchmark {
         }
     }
 
-    /** Milliseconds per step of one row. */
-    static double measure(Row row) {
+    /** Milliseconds of each timed step of one row (its median is printed). */
+    static double[] measure(Row row) {
         ModelSpec spec = ModelSpec.of(row.arch(), row.shapeOf());
         try (NDManager manager = NDManager.newBaseManager();
                 Model model = Models.create(spec, manager)) {
@@ -191,11 +209,17 @@ public final class Benchmark {
                     times[i - row.warmup()] = (System.nanoTime() - start) / 1e6;
                 }
             }
-            java.util.Arrays.sort(times);
-            double ms = times[times.length / 2];
-            System.out.printf(Locale.ROOT, "%-22s %8.1f ms/step (median of %d)%n", row.key(), ms, times.length);
-            return ms;
+            double[] sorted = times.clone();
+            java.util.Arrays.sort(sorted);
+            System.out.printf(Locale.ROOT, "%-22s %8.1f ms/step (median of %d)%n", row.key(), sorted[sorted.length / 2], times.length);
+            return times;
         }
+    }
+
+    static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        return sorted.get(sorted.size() / 2);
     }
 
     static TrainingMethod method(String name) {
@@ -306,7 +330,8 @@ public final class Benchmark {
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start());
         }
 
-        Double measure(Row r) throws IOException {
+        /** The timed steps of PyTorch eager for this row, in milliseconds; null when Python stopped. */
+        List<Double> measure(Row r) throws IOException {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("key", r.key());
             m.put("arch", r.arch().id());
@@ -328,7 +353,9 @@ public final class Benchmark {
             double ms = o.get("ms_per_step").getAsDouble();
             System.out.printf(Locale.ROOT, "%-22s %8.1f ms/step (PyTorch eager %s, %d threads)%n", r.key(), ms,
                     o.get("torch").getAsString(), o.get("threads").getAsInt());
-            return ms;
+            List<Double> times = new ArrayList<>();
+            o.getAsJsonArray("times_ms").forEach(e -> times.add(e.getAsDouble()));
+            return times;
         }
 
         @Override
