@@ -161,28 +161,17 @@ public final class SquareAttack implements Attack {
         }
     }
 
+    /** Iterations, on a 10,000-query scale, after each of which the square's fraction halves (the paper's schedule). */
+    private static final int[] HALVINGS = {10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000};
+
     /** The fraction of pixels a square covers at iteration {@code it} of {@code budget} (the paper's schedule). */
     static double fraction(int it, int budget) {
         int i = (int) ((long) it * 10000 / budget);
         double p = P_INIT;
-        if (i > 10 && i <= 50) {
-            return p / 2;
-        } else if (i > 50 && i <= 200) {
-            return p / 4;
-        } else if (i > 200 && i <= 500) {
-            return p / 8;
-        } else if (i > 500 && i <= 1000) {
-            return p / 16;
-        } else if (i > 1000 && i <= 2000) {
-            return p / 32;
-        } else if (i > 2000 && i <= 4000) {
-            return p / 64;
-        } else if (i > 4000 && i <= 6000) {
-            return p / 128;
-        } else if (i > 6000 && i <= 8000) {
-            return p / 256;
-        } else if (i > 8000) {
-            return p / 512;
+        for (int bound : HALVINGS) {
+            if (i > bound) {
+                p /= 2;
+            }
         }
         return p;
     }
