@@ -61,7 +61,7 @@ public class ModelUploads {
         try {
             Path safetensors = staging.resolve(Checkpoints.SAFETENSORS_FILE);
             Files.copy(content, safetensors, StandardCopyOption.REPLACE_EXISTING);
-            try (NDManager manager = NDManager.newBaseManager(); Model m = Models.create(spec, manager)) {
+            try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu()); Model m = Models.create(spec, manager)) {
                 try {
                     Safetensors.load(m.getBlock(), safetensors);
                 } catch (IllegalArgumentException e) {

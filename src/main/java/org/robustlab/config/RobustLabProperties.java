@@ -1,10 +1,13 @@
 package org.robustlab.config;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.nio.file.Path;
+import java.util.List;
+import org.robustlab.ml.engine.EngineSettings;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.annotation.Validated;
 
@@ -15,6 +18,7 @@ import org.springframework.validation.annotation.Validated;
  * @param runsDir folder of job folders: checkpoints, model files, worker logs
  * @param downloadDatasets whether missing CIFAR archives may be downloaded (checksum-checked)
  * @param workers the worker processes that run jobs
+ * @param engine the native PyTorch library the service and its workers load
  */
 @Validated
 @ConfigurationProperties("robustlab")
@@ -22,7 +26,8 @@ public record RobustLabProperties(
         @NotNull Path dataDir,
         @NotNull Path runsDir,
         boolean downloadDatasets,
-        @NotNull @Valid Workers workers) {
+        @NotNull @Valid Workers workers,
+        @NotNull @Valid Engine engine) {
 
     /**
      * @param maxConcurrent jobs running at once on CPU (with GPUs: one per GPU)
@@ -30,17 +35,48 @@ public record RobustLabProperties(
      * @param heap the worker JVM's -Xmx, e.g. 4g
      * @param maxAttempts how often a job interrupted by a crash or restart is started again before it fails
      * @param cancelGraceSeconds seconds a cancelled worker gets to stop on its own before it is killed
+     * @param gpuSharing how many jobs of small models may share one GPU
      */
     public record Workers(
             @Min(1) int maxConcurrent,
             @Min(0) int threads,
             @NotBlank String heap,
             @Min(1) int maxAttempts,
-            @Min(1) int cancelGraceSeconds) {
+            @Min(1) int cancelGraceSeconds,
+            @NotNull @Valid GpuSharing gpuSharing) {
 
         /** The thread count a worker gets. */
         public int effectiveThreads() {
             return threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+        }
+    }
+
+    /**
+     * Jobs of small models (SmallCNN at batch 128 uses a few percent of a GPU) may share a GPU; every
+     * other job has its GPU to itself.
+     *
+     * @param smallJobsPerGpu jobs of small models at once on one GPU; 1 (the default) shares nothing
+     * @param smallArchitectures the architectures that count as small (default: small-cnn)
+     */
+    public record GpuSharing(@Min(1) @Max(64) int smallJobsPerGpu, @NotNull List<String> smallArchitectures) {}
+
+    /**
+     * The libtorch to load, in the service (device detection, health, upload checks) and in every
+     * worker. Left empty, the CPU build bundled in the jar is used; see "On a GPU machine" in the README.
+     *
+     * @param libraryPath a folder with libtorch's libraries (DJL's PYTORCH_LIBRARY_PATH), e.g. a libtorch 2.7.1 CUDA build
+     * @param version libtorch's version (DJL's PYTORCH_VERSION), e.g. 2.7.1
+     * @param flavor libtorch's flavour (DJL's PYTORCH_FLAVOR), e.g. cpu or cu128
+     * @param offline true: never download natives (the jar's, or the folder's, are used); false: DJL may
+     *     download the CUDA build that matches the machine on first start (needs network)
+     * @param cudnnBenchmark cuDNN benchmark mode: searches the fastest convolution algorithm per input shape
+     *     (faster for fixed shapes; results are not bitwise reproducible)
+     */
+    public record Engine(String libraryPath, String version, String flavor, boolean offline, boolean cudnnBenchmark) {
+
+        /** These settings in the ML engine's terms. */
+        public EngineSettings settings() {
+            return new EngineSettings(libraryPath, version, flavor, offline, cudnnBenchmark);
         }
     }
 }

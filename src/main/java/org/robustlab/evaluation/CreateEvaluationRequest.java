@@ -30,7 +30,9 @@ public record CreateEvaluationRequest(
         @Schema(description = "evaluate every attack at each of these epsilons (overrides each attack's epsilon)")
         @Size(max = 20) List<@DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double> epsilons,
         @Min(0) Long seed,
-        @Valid @Schema(description = "masking checks, feature analysis and pictures; on by default") DiagnosticsRequest diagnostics) {
+        @Valid @Schema(description = "masking checks, feature analysis and pictures; on by default") DiagnosticsRequest diagnostics,
+        @Schema(description = "where it runs: auto (the default: a GPU when this instance has one), cpu or gpu",
+                allowableValues = {"auto", "cpu", "gpu"}) String device) {
 
     /**
      * @param type fgsm, pgd, apgd-ce, apgd-dlr, apgd-t, square, transfer or ensemble

@@ -131,8 +131,13 @@ public class EvaluationPlans {
                 r.seed() == null ? 0 : r.seed(), d != null && d.pictures() != null ? d.pictures() : 8);
     }
 
+    /** The request an evaluation was submitted with. */
+    public CreateEvaluationRequest request(EvaluationJob job) {
+        return json.readValue(job.getRequestJson(), CreateEvaluationRequest.class);
+    }
+
     public WorkerTask.EvaluationTask task(EvaluationJob job, ModelArtifact model, Path dir) {
-        CreateEvaluationRequest r = json.readValue(job.getRequestJson(), CreateEvaluationRequest.class);
+        CreateEvaluationRequest r = request(job);
         String checkpoint = "model " + model.getId() + " (" + model.getKind() + ", epoch " + model.getEpoch()
                 + (model.getJobId() == null ? "" : ", job " + model.getJobId()) + ")";
         Map<String, WorkerTask.Surrogate> surrogates = new LinkedHashMap<>();

@@ -20,9 +20,11 @@ public class EvaluationService {
     private final ObjectMapper json;
     private final EvaluationPlans plans;
     private final org.robustlab.runner.EvaluationRunner runner;
+    private final org.robustlab.runner.DevicePool devices;
 
     EvaluationService(EvaluationJobRepository evaluations, ModelArtifactRepository models, Scheduler scheduler, ObjectMapper json,
-            EvaluationPlans plans, org.robustlab.runner.EvaluationRunner runner) {
+            EvaluationPlans plans, org.robustlab.runner.EvaluationRunner runner, org.robustlab.runner.DevicePool devices) {
+        this.devices = devices;
         this.runner = runner;
         this.evaluations = evaluations;
         this.models = models;
@@ -33,10 +35,11 @@ public class EvaluationService {
 
     public EvaluationView submit(CreateEvaluationRequest request) {
         EvaluationPlans.attacks(request);
+        devices.checkRequest(request.device());
         ModelArtifact model = resolveModel(request);
         plans.surrogates(request, model);
         CreateEvaluationRequest stored = new CreateEvaluationRequest(model.getId(), request.jobId(), request.checkpoint(),
-                request.testSubset(), request.attacks(), request.epsilons(), request.seed(), request.diagnostics());
+                request.testSubset(), request.attacks(), request.epsilons(), request.seed(), request.diagnostics(), request.device());
         EvaluationJob job = new EvaluationJob(UUID.randomUUID(), model.getId(), json.writeValueAsString(stored), Instant.now());
         evaluations.saveAndFlush(job);
         scheduler.schedule(SchedulerConfig.evaluationInstance(job.getId()), Instant.now());

@@ -40,7 +40,9 @@ public record CreateTrainingJobRequest(
         @Valid ValidationRequest validation,
         @Schema(description = "CIFAR augmentation (crop and flip); default on for CIFAR, off otherwise") Boolean augment,
         @Min(0) @Schema(description = "seed of every random choice; default 1") Long seed,
-        @Size(max = 20) Set<@NotBlank @Size(max = 100) String> tags) {
+        @Size(max = 20) Set<@NotBlank @Size(max = 100) String> tags,
+        @Schema(description = "where it trains: auto (the default: a GPU when this instance has one), cpu or gpu",
+                allowableValues = {"auto", "cpu", "gpu"}) String device) {
 
     /**
      * The inner attack for ARR, PGD-AT and TRADES (epsilon also sets the validation attack's budget).

@@ -27,9 +27,11 @@ public class JobService {
     private final TrainingRunner runner;
     private final ObjectMapper json;
     private final JobViewCache views;
+    private final org.robustlab.runner.DevicePool devices;
 
     JobService(TrainingJobRepository jobs, EpochMetricRepository metrics, ModelArtifactRepository models, JobStore store,
-            Scheduler scheduler, TrainingRunner runner, ObjectMapper json, JobViewCache views) {
+            Scheduler scheduler, TrainingRunner runner, ObjectMapper json, JobViewCache views, org.robustlab.runner.DevicePool devices) {
+        this.devices = devices;
         this.views = views;
         this.jobs = jobs;
         this.metrics = metrics;
@@ -42,6 +44,7 @@ public class JobService {
 
     public TrainingJobView submit(CreateTrainingJobRequest request) {
         var plan = TrainingPlans.from(request);
+        devices.checkRequest(request.device());
         TrainingJob job = new TrainingJob(UUID.randomUUID(), request.name(), plan.method().method().id(), plan.dataset().id(),
                 plan.architecture().id(), plan.epochs(), json.writeValueAsString(request),
                 request.tags() == null ? Set.of() : request.tags(), Instant.now());

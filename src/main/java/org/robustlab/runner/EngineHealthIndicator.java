@@ -1,27 +1,28 @@
 package org.robustlab.runner;
 
-import ai.djl.engine.Engine;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.stereotype.Component;
 
-/** Health of the DJL PyTorch engine: it loads, its version, and the devices jobs are placed on. */
+/**
+ * Health of the DJL PyTorch engine: which libtorch loaded (version, flavour, folder), the GPUs with the
+ * jobs on them, and the CPU slots; DOWN, with the reason, when libtorch did not load.
+ */
 @Component("djlEngine")
 class EngineHealthIndicator extends AbstractHealthIndicator {
 
-    private final DevicePool devices;
+    private final DevicesView.Source devices;
 
-    EngineHealthIndicator(DevicePool devices) {
-        this.devices = devices;
+    EngineHealthIndicator(NativeEngine engine, DevicePool pool) {
+        this.devices = new DevicesView.Source(engine, pool);
     }
 
     @Override
     protected void doHealthCheck(Health.Builder builder) {
-        Engine engine = Engine.getEngine("PyTorch");
-        builder.up()
-                .withDetail("engine", engine.getEngineName())
-                .withDetail("version", engine.getVersion())
-                .withDetail("gpus", engine.getGpuCount())
-                .withDetail("workerSlots", devices.devices());
+        DevicesView view = devices.view();
+        (view.engine().error() == null ? builder.up() : builder.down())
+                .withDetail("engine", view.engine())
+                .withDetail("gpus", view.gpus())
+                .withDetail("cpu", view.cpu());
     }
 }

@@ -31,13 +31,15 @@ public class EvaluationRunner {
     private final ModelArtifactRepository models;
     private final RobustLabProperties properties;
     private final DevicePool devices;
+    private final NativeEngine engine;
     private final EvaluationPlans plans;
     private final java.util.Map<UUID, WorkerProcess> running = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.Set<UUID> cancelRequested = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean shuttingDown;
 
     EvaluationRunner(EvaluationJobRepository evaluations, ModelArtifactRepository models, RobustLabProperties properties,
-            DevicePool devices, EvaluationPlans plans) {
+            DevicePool devices, NativeEngine engine, EvaluationPlans plans) {
+        this.engine = engine;
         this.evaluations = evaluations;
         this.models = models;
         this.properties = properties;
@@ -77,22 +79,30 @@ public class EvaluationRunner {
             finish(id, JobState.FAILED, "interrupted " + job.getAttempts() + " times; reached robustlab.workers.max-attempts", null);
             return;
         }
-        String device = devices.take();
+        ModelArtifact model = models.findById(job.getModelId()).orElse(null);
+        DevicePool.Holder holder = new DevicePool.Holder("evaluation", id, model == null ? null : model.getArchitecture());
+        DevicePool.Slot slot;
         try {
-            execute(id, device);
+            slot = devices.acquire(DevicePool.Request.fromId(plans.request(job).device()), holder);
+        } catch (IllegalArgumentException e) {
+            finish(id, JobState.FAILED, e.getMessage(), null);
+            return;
+        }
+        try {
+            execute(id, slot);
         } catch (IOException | RuntimeException e) {
             log.error("evaluation {} failed in the runner", id, e);
             finish(id, JobState.FAILED, "internal error while running the evaluation: " + e.getMessage(), null);
         } finally {
-            devices.release(device);
+            devices.release(slot, holder);
         }
     }
 
-    private void execute(UUID id, String device) throws IOException, InterruptedException {
+    private void execute(UUID id, DevicePool.Slot slot) throws IOException, InterruptedException {
         EvaluationJob job = evaluations.findById(id).orElseThrow();
         job.setState(JobState.RUNNING);
         job.setAttempts(job.getAttempts() + 1);
-        job.setDevice(device);
+        job.setDevice(slot.label());
         job.setStartedAt(Instant.now());
         job = evaluations.saveAndFlush(job);
         ModelArtifact model = models.findById(job.getModelId()).orElseThrow();
@@ -107,12 +117,12 @@ public class EvaluationRunner {
         WorkerTask.EvaluationTask task = plans.task(job, model, dir);
         Path taskFile = dir.resolve("task.json");
         Files.writeString(taskFile, GSON.toJson(new WorkerTask("evaluate", null, dir.toString(),
-                properties.dataDir().toAbsolutePath().toString(), properties.downloadDatasets(), device, task)));
+                properties.dataDir().toAbsolutePath().toString(), properties.downloadDatasets(), slot.workerDevice(), task)));
         Path logFile = dir.resolve("worker.log");
         String[] outcome = {null, null};
         long[] lastWrite = {0};
         int exit;
-        try (WorkerProcess worker = WorkerProcess.start(taskFile, logFile, properties.workers())) {
+        try (WorkerProcess worker = WorkerProcess.start(taskFile, logFile, properties.workers(), engine.settings(), slot)) {
             running.put(id, worker);
             if (cancelRequested.contains(id)) {
                 worker.cancel(properties.workers().cancelGraceSeconds());

@@ -40,13 +40,15 @@ public class TrainingRunner {
     private final ArtifactStore artifacts;
     private final RobustLabProperties properties;
     private final DevicePool devices;
+    private final NativeEngine engine;
     private final ObjectMapper json;
     private final JobMetrics metrics;
     private final Map<UUID, WorkerProcess> running = new ConcurrentHashMap<>();
     private volatile boolean shuttingDown;
 
-    TrainingRunner(JobStore store, ArtifactStore artifacts, RobustLabProperties properties, DevicePool devices, ObjectMapper json,
-            JobMetrics metrics) {
+    TrainingRunner(JobStore store, ArtifactStore artifacts, RobustLabProperties properties, DevicePool devices, NativeEngine engine,
+            ObjectMapper json, JobMetrics metrics) {
+        this.engine = engine;
         this.metrics = metrics;
         this.store = store;
         this.artifacts = artifacts;
@@ -83,22 +85,30 @@ public class TrainingRunner {
                     + " times (crash or restart) and has reached robustlab.workers.max-attempts");
             return;
         }
-        String device = devices.take();
+        DevicePool.Holder holder = new DevicePool.Holder("training", id, job.getModel());
+        DevicePool.Slot slot;
         try {
-            execute(id, device);
+            slot = devices.acquire(DevicePool.Request.fromId(json.readValue(job.getRequestJson(), CreateTrainingJobRequest.class).device()),
+                    holder);
+        } catch (IllegalArgumentException e) {
+            store.finish(id, JobState.FAILED, e.getMessage());
+            return;
+        }
+        try {
+            execute(id, slot);
         } catch (IOException | RuntimeException e) {
             log.error("training job {} failed in the runner", id, e);
             store.finish(id, JobState.FAILED, "internal error while running the job: " + e.getMessage());
         } finally {
-            devices.release(device);
+            devices.release(slot, holder);
         }
     }
 
-    private void execute(UUID id, String device) throws IOException, InterruptedException {
+    private void execute(UUID id, DevicePool.Slot slot) throws IOException, InterruptedException {
         TrainingJob job = store.update(id, j -> {
             j.setState(JobState.RUNNING);
             j.setAttempts(j.getAttempts() + 1);
-            j.setDevice(device);
+            j.setDevice(slot.label());
             if (j.getStartedAt() == null) {
                 j.setStartedAt(Instant.now());
             }
@@ -108,11 +118,11 @@ public class TrainingRunner {
         Files.createDirectories(runDir);
         Path taskFile = runDir.resolve("task.json");
         Files.writeString(taskFile, GSON.toJson(new WorkerTask("train", plan, runDir.toString(),
-                properties.dataDir().toAbsolutePath().toString(), properties.downloadDatasets(), device, null)));
+                properties.dataDir().toAbsolutePath().toString(), properties.downloadDatasets(), slot.workerDevice(), null)));
         Path logFile = runDir.resolve("worker.log");
         String[] outcome = {null, null};
         long[] lastWrite = {0};
-        try (WorkerProcess worker = WorkerProcess.start(taskFile, logFile, properties.workers())) {
+        try (WorkerProcess worker = WorkerProcess.start(taskFile, logFile, properties.workers(), engine.settings(), slot)) {
             running.put(id, worker);
             if (job.isCancelRequested()) {
                 worker.cancel(properties.workers().cancelGraceSeconds());

@@ -22,6 +22,7 @@ import java.util.concurrent.CancellationException;
 import org.robustlab.ml.data.DatasetId;
 import org.robustlab.ml.data.DatasetLocator;
 import org.robustlab.ml.data.ImageDataset;
+import org.robustlab.ml.engine.EngineInfo;
 import org.robustlab.ml.evaluation.RobustnessEvaluator;
 import org.robustlab.ml.evaluation.RobustnessReport;
 import org.robustlab.ml.model.Architecture;
@@ -61,8 +62,18 @@ public final class WorkerMain {
         stdin.setDaemon(true);
         stdin.start();
         Device device = Device.fromName(task.device());
-        emit("started", Map.of("device", device.toString(), "pid", ProcessHandle.current().pid()));
         try {
+            Map<String, Object> started = new LinkedHashMap<>();
+            started.put("device", device.toString());
+            started.put("pid", ProcessHandle.current().pid());
+            EngineInfo engine = EngineInfo.read();
+            started.put("libtorch", engine.libtorchVersion() + " (" + engine.flavor() + ") from " + engine.folder());
+            started.put("gpus", engine.gpus());
+            emit("started", started);
+            if (device.isGpu() && engine.gpus() == 0) {
+                throw new IllegalStateException("this worker was given " + device + ", but libtorch " + engine.libtorchVersion()
+                        + " (" + engine.flavor() + ") sees no GPU; check robustlab.engine.* and the driver");
+            }
             if (task.kind().equals("train")) {
                 train(task, device, cancellation);
             } else {

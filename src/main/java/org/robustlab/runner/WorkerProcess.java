@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.jar.JarFile;
 import org.robustlab.config.RobustLabProperties;
+import org.robustlab.ml.engine.EngineSettings;
 
 /**
  * A child JVM running {@link WorkerMain} on one task. Its events arrive through a callback; its log
@@ -33,20 +34,31 @@ final class WorkerProcess implements AutoCloseable {
         this.stdin = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
     }
 
-    /** Starts a worker on {@code taskFile}; {@code log} receives stderr and stray stdout lines. */
-    static WorkerProcess start(Path taskFile, Path log, RobustLabProperties.Workers config) throws IOException {
+    /**
+     * Starts a worker on {@code taskFile}, with the engine's settings (which libtorch, offline, cuDNN
+     * benchmark mode) and pinned to its slot's GPU (a CPU worker sees none); {@code log} receives
+     * stderr and stray stdout lines.
+     */
+    static WorkerProcess start(Path taskFile, Path log, RobustLabProperties.Workers config, EngineSettings engine,
+            DevicePool.Slot slot) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command(taskFile, config, engine))
+                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(engine.environment());
+        builder.environment().putAll(slot.environment());
+        return new WorkerProcess(builder.start());
+    }
+
+    static List<String> command(Path taskFile, RobustLabProperties.Workers config, EngineSettings engine) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx" + config.heap());
         command.add("-Dai.djl.pytorch.num_threads=" + config.effectiveThreads());
         command.add("-Dai.djl.pytorch.num_interop_threads=1");
-        command.add("-Dai.djl.offline=true");
+        command.addAll(engine.javaOptions());
         command.add("-Djava.awt.headless=true");
         command.addAll(classpathAndMain());
         command.add(taskFile.toString());
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        return new WorkerProcess(builder.start());
+        return command;
     }
 
     /** The classpath of this JVM; inside a Spring Boot fat jar, its PropertiesLauncher with loader.main. */

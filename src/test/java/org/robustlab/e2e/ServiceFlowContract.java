@@ -130,6 +130,33 @@ abstract class ServiceFlowContract extends RealServerTest {
         HttpResponse<String> noAttacks = api.post("/api/v1/evaluations", """
                 {"modelId": "00000000-0000-0000-0000-000000000000", "attacks": []}""");
         assertThat(noAttacks.statusCode()).isEqualTo(400);
+        // device: gpu on an instance without one, or an unknown device, is refused at submission
+        HttpResponse<String> gpu = api.post("/api/v1/training-jobs", """
+                {"dataset": "fashion-mnist", "device": "gpu"}""");
+        assertThat(gpu.statusCode()).isEqualTo(400);
+        assertThat(json.readTree(gpu.body()).get("field").asString()).isEqualTo("device");
+        assertThat(json.readTree(gpu.body()).get("detail").asString()).contains("no GPU").contains("auto or cpu");
+        HttpResponse<String> tpu = api.post("/api/v1/training-jobs", """
+                {"dataset": "fashion-mnist", "device": "tpu"}""");
+        assertThat(tpu.statusCode()).isEqualTo(400);
+        assertThat(json.readTree(tpu.body()).get("detail").asString()).contains("[auto, cpu, gpu]").contains("tpu");
+        HttpResponse<String> gpuEval = api.post("/api/v1/evaluations", """
+                {"modelId": "00000000-0000-0000-0000-000000000000", "attacks": [{"type": "pgd", "epsilon": 0.1}], "device": "gpu"}""");
+        assertThat(gpuEval.statusCode()).isEqualTo(400);
+        assertThat(json.readTree(gpuEval.body()).get("field").asString()).isEqualTo("device");
+
+        // the devices endpoint and health name the libtorch this instance loaded
+        JsonNode devices = json.readTree(api.get("/api/v1/devices").body());
+        assertThat(devices.get("engine").get("libtorchVersion").asString()).isEqualTo("2.7.1");
+        assertThat(devices.get("engine").get("flavor").asString()).isEqualTo("cpu");
+        assertThat(devices.get("engine").get("folder").asString()).isNotBlank();
+        assertThat(devices.get("gpus")).isEmpty();
+        assertThat(devices.get("cpu").get("slots").asInt()).isEqualTo(1);
+        JsonNode health = json.readTree(api.get("/actuator/health").body());
+        JsonNode engine = health.get("components").get("djlEngine");
+        assertThat(engine.get("status").asString()).isEqualTo("UP");
+        assertThat(engine.get("details").get("engine").get("flavor").asString()).isEqualTo("cpu");
+
         JsonNode datasets = json.readTree(api.get("/api/v1/datasets").body());
         assertThat(datasets.toString()).contains("\"id\":\"fashion-mnist\",\"status\":\"present\"");
         assertThat(api.get("/v3/api-docs").statusCode()).isEqualTo(200);

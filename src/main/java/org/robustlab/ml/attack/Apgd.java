@@ -9,6 +9,7 @@ import ai.djl.nn.Block;
 import ai.djl.training.GradientCollector;
 import org.robustlab.ml.loss.Losses;
 import org.robustlab.ml.model.Forward;
+import org.robustlab.ml.nd.Scalars;
 
 /**
  * Auto-PGD in L-inf (Croce and Hein, "Reliable evaluation of adversarial robustness with an ensemble
@@ -25,6 +26,8 @@ import org.robustlab.ml.model.Forward;
  * </ul>
  * Restarts (and targets) run only on the examples not yet misclassified. An example that any
  * iterate misclassifies gets that iterate; the others get their highest-loss point.
+ *
+ * <p>Every array lives on the device of the batch; an iteration makes no host copy and no host read.
  */
 public final class Apgd implements Attack {
 
@@ -56,9 +59,9 @@ public final class Apgd implements Attack {
         boolean targeted = spec.type() == AttackSpec.AttackType.APGD_T;
         Forward.trackParameterGradients(model, false);
         NDArray result = x.duplicate();
-        try {
+        try (NDManager keep = parent.newSubManager()) {
             boolean[] robust = BatchRows.correct(model, x, y);
-            int[] targetRanks = null;
+            NDArray targetRanks = null;
             int classes = 0;
             int runs = spec.restarts();
             if (targeted) {
@@ -66,7 +69,8 @@ public final class Apgd implements Attack {
                     s.tempAttachAll(x);
                     NDArray logits = Forward.logits(model, x, false);
                     classes = (int) logits.getShape().get(1);
-                    targetRanks = ranks(logits);
+                    targetRanks = logits.argSort(1);
+                    targetRanks.attach(keep);
                 }
                 runs = Math.min(spec.restarts(), classes - 1);
                 if (classes < 4) {
@@ -79,21 +83,19 @@ public final class Apgd implements Attack {
                     break;
                 }
                 try (NDManager work = parent.newSubManager()) {
-                    NDArray xs = BatchRows.take(x, active, work);
-                    NDArray ys = BatchRows.take(y, active, work);
+                    work.tempAttachAll(x, y);
+                    NDArray rows = BatchRows.index(work, active);
+                    NDArray xs = BatchRows.take(x, rows);
+                    NDArray ys = BatchRows.take(y, rows);
                     NDArray target = null;
                     if (targeted) {
-                        int[] t = new int[active.length];
-                        for (int i = 0; i < active.length; i++) {
-                            // the (r+2)-th most likely class of the clean input: the best wrong guesses first
-                            t[i] = targetRanks[active[i] * classes + classes - 2 - r];
-                        }
-                        target = work.create(t).toType(ys.getDataType(), false).toDevice(xs.getDevice(), false);
+                        work.tempAttachAll(targetRanks);
+                        // the (r+2)-th most likely class of the clean input: the best wrong guesses first
+                        target = BatchRows.take(targetRanks, rows).get(":, " + (classes - 2 - r)).toType(ys.getDataType(), false);
                     }
                     Run run = run(model, xs, ys, target, work);
-                    NDArray merged = BatchRows.put(result, run.adv, active);
-                    result.close();
-                    result = merged;
+                    work.tempAttachAll(result);
+                    BatchRows.put(result, run.adv, rows);
                     for (int i = 0; i < active.length; i++) {
                         if (run.fooled[i]) {
                             robust[active[i]] = false;
@@ -110,143 +112,127 @@ public final class Apgd implements Attack {
         }
     }
 
-    /** Class indices sorted by ascending logit, row by row. */
-    private static int[] ranks(NDArray logits) {
-        return logits.argSort(1).toType(DataType.INT32, false).toIntArray();
-    }
-
     private record Run(NDArray adv, boolean[] fooled) {}
 
-    private record Step(NDArray loss, NDArray grad, boolean[] correct) {}
+    private record Step(NDArray loss, NDArray grad, NDArray correct) {}
 
-    /** One APGD run on every example of {@code x}; the result is attached to {@code work}. */
+    /**
+     * One APGD run on every example of {@code x}; the result is attached to {@code work}. Everything
+     * per example (step sizes, best losses, the count of loss increases since the last checkpoint, the
+     * checkpoint's decisions) is an array on the device, so that an iteration never waits for the
+     * host; which examples were fooled is read once, at the end.
+     */
     private Run run(Block model, NDArray x, NDArray y, NDArray target, NDManager work) {
         int n = (int) x.getShape().get(0);
         int iterations = spec.steps();
         int k = Math.max((int) (0.22 * iterations), 1);
         int kMin = Math.max((int) (0.06 * iterations), 1);
         int kDecrease = Math.max((int) (0.03 * iterations), 1);
-        float eps = spec.epsilon();
+        NDArray eps = Scalars.of(work, spec.epsilon());
+        NDArray half = Scalars.of(work, 0.5f);
+        NDArray[] momentum = {Scalars.of(work, 1f), Scalars.of(work, 0f), Scalars.of(work, MOMENTUM), Scalars.of(work, 1f - MOMENTUM)};
         NDArray lo = x.sub(eps).clip(0f, 1f);
         NDArray hi = x.add(eps).clip(0f, 1f);
+        Shape column = new Shape(n, 1, 1, 1);
 
-        float[] step = new float[n];
-        java.util.Arrays.fill(step, 2 * eps);
+        NDArray step = work.full(column, 2 * spec.epsilon(), DataType.FLOAT32);
         NDArray xAdv;
         try (NDManager s = work.newSubManager()) {
+            s.tempAttachAll(x, eps);
             NDArray t = s.randomUniform(-1f, 1f, x.getShape(), DataType.FLOAT32, x.getDevice());
             NDArray tMax = t.abs().reshape(n, -1).max(new int[] {1}).reshape(n, 1, 1, 1);
             xAdv = x.add(t.div(tMax).mul(eps)).clip(0f, 1f);
             xAdv.attach(work);
         }
         Step first = lossAndGradient(model, xAdv, y, target, work);
-        float[] lossBest = first.loss.toFloatArray();
-        boolean[] fooled = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            fooled[i] = !first.correct[i];
-        }
+        NDArray lossBest = first.loss;
+        NDArray fooled = first.correct.logicalNot();
         NDArray grad = first.grad;
         NDArray xBest = xAdv.duplicate();
         NDArray gradBest = grad.duplicate();
         NDArray xFooled = xAdv.duplicate();
         NDArray xOld = xAdv.duplicate();
-        float[][] lossSteps = new float[iterations][];
-        float[] lossBestLastCheck = lossBest.clone();
-        boolean[] reducedLastCheck = new boolean[n];
-        java.util.Arrays.fill(reducedLastCheck, true);
+        NDArray previousLoss = null;
+        NDArray increases = work.zeros(new Shape(n), DataType.FLOAT32);
+        NDArray lossBestLastCheck = lossBest;
+        NDArray reducedLastCheck = work.ones(new Shape(n), DataType.BOOLEAN);
         int counter = 0;
-        int lastCheck = -1;
 
         for (int i = 0; i < iterations; i++) {
             Attack.check(cancelled);
             try (NDManager s = work.newSubManager()) {
-                for (NDArray a : new NDArray[] {xAdv, xOld, grad, xBest, gradBest, xFooled}) {
-                    a.attach(s);
+                NDArray[] state = {xAdv, xOld, grad, xBest, gradBest, xFooled, step, lossBest, fooled, increases,
+                        lossBestLastCheck, reducedLastCheck, previousLoss};
+                for (NDArray a : state) {
+                    if (a != null) {
+                        a.attach(s);
+                    }
                 }
-                s.tempAttachAll(x, y, lo, hi);
+                s.tempAttachAll(x, y, lo, hi, half);
+                s.tempAttachAll(momentum);
                 if (target != null) {
                     s.tempAttachAll(target);
                 }
-                NDArray stepArray = s.create(step, new Shape(n, 1, 1, 1)).toDevice(x.getDevice(), false);
-                float a = i > 0 ? MOMENTUM : 1f;
-                NDArray z = clamp(xAdv.add(grad.sign().mul(stepArray)), lo, hi);
-                NDArray next = clamp(xAdv.add(z.sub(xAdv).mul(a)).add(xAdv.sub(xOld).mul(1f - a)), lo, hi);
+                NDArray a = i > 0 ? momentum[2] : momentum[0];
+                NDArray b = i > 0 ? momentum[3] : momentum[1];
+                NDArray z = clamp(xAdv.add(grad.sign().mul(step)), lo, hi);
+                NDArray next = clamp(xAdv.add(z.sub(xAdv).mul(a)).add(xAdv.sub(xOld).mul(b)), lo, hi);
                 xOld = xAdv;
                 xAdv = next;
                 Step st = lossAndGradient(model, xAdv, y, target, s);
                 grad = st.grad;
-                float[] loss = st.loss.toFloatArray();
-                lossSteps[i] = loss;
-                boolean[] newlyFooled = new boolean[n];
-                boolean[] improved = new boolean[n];
-                for (int j = 0; j < n; j++) {
-                    newlyFooled[j] = !st.correct[j];
-                    fooled[j] |= newlyFooled[j];
-                    improved[j] = loss[j] > lossBest[j];
-                    if (improved[j]) {
-                        lossBest[j] = loss[j];
-                    }
+                NDArray loss = st.loss;
+                if (previousLoss != null) {
+                    increases = increases.add(loss.gt(previousLoss).toType(DataType.FLOAT32, false));
                 }
-                if (BatchRows.any(newlyFooled)) {
-                    xFooled = NDArrays.where(mask(s, newlyFooled, x), xAdv, xFooled);
-                }
-                if (BatchRows.any(improved)) {
-                    NDArray m = mask(s, improved, x);
-                    xBest = NDArrays.where(m, xAdv, xBest);
-                    gradBest = NDArrays.where(m, grad, gradBest);
-                }
+                previousLoss = loss;
+                NDArray newlyFooled = st.correct.logicalNot();
+                fooled = fooled.logicalOr(newlyFooled);
+                NDArray improved = loss.gt(lossBest);
+                lossBest = NDArrays.where(improved, loss, lossBest);
+                xFooled = NDArrays.where(rows(newlyFooled, x), xAdv, xFooled);
+                NDArray improvedRows = rows(improved, x);
+                xBest = NDArrays.where(improvedRows, xAdv, xBest);
+                gradBest = NDArrays.where(improvedRows, grad, gradBest);
                 counter++;
                 if (counter == k) {
-                    boolean[] reduce = new boolean[n];
-                    for (int j = 0; j < n; j++) {
-                        int increases = 0;
-                        for (int m = Math.max(i - k + 1, lastCheck + 1); m <= i; m++) {
-                            if (m > 0 && lossSteps[m][j] > lossSteps[m - 1][j]) {
-                                increases++;
-                            }
-                        }
-                        boolean oscillating = increases <= k * OSCILLATION_FRACTION;
-                        boolean stalled = !reducedLastCheck[j] && lossBestLastCheck[j] >= lossBest[j];
-                        reduce[j] = oscillating || stalled;
-                        if (reduce[j]) {
-                            step[j] /= 2;
-                        }
-                    }
+                    // an example's step halves, and it restarts from its best point, when its loss rose in at most
+                    // 75% of the steps since the last checkpoint, or when its step was kept last time and its best
+                    // loss has not improved since
+                    NDArray oscillating = increases.lte(Scalars.of(s, (float) (k * OSCILLATION_FRACTION)));
+                    NDArray stalled = reducedLastCheck.logicalNot().logicalAnd(lossBestLastCheck.gte(lossBest));
+                    NDArray reduce = oscillating.logicalOr(stalled);
+                    NDArray reduceRows = reduce.reshape(n, 1, 1, 1);
+                    step = NDArrays.where(reduceRows, step.mul(half), step);
+                    NDArray reduceImages = rows(reduce, x);
+                    xAdv = NDArrays.where(reduceImages, xBest, xAdv);
+                    grad = NDArrays.where(reduceImages, gradBest, grad);
                     reducedLastCheck = reduce;
-                    lossBestLastCheck = lossBest.clone();
-                    if (BatchRows.any(reduce)) {
-                        NDArray m = mask(s, reduce, x);
-                        xAdv = NDArrays.where(m, xBest, xAdv);
-                        grad = NDArrays.where(m, gradBest, grad);
-                    }
-                    lastCheck = i;
+                    lossBestLastCheck = lossBest;
+                    increases = s.zeros(new Shape(n), DataType.FLOAT32);
                     counter = 0;
                     k = Math.max(k - kDecrease, kMin);
                 }
-                for (NDArray keep : new NDArray[] {xAdv, xOld, grad, xBest, gradBest, xFooled}) {
+                for (NDArray keep : new NDArray[] {xAdv, xOld, grad, xBest, gradBest, xFooled, step, lossBest, fooled,
+                        increases, lossBestLastCheck, reducedLastCheck, previousLoss}) {
                     keep.attach(work);
                 }
             }
         }
-        NDArray adv;
-        try (NDManager s = work.newSubManager()) {
-            s.tempAttachAll(xFooled, xBest);
-            adv = NDArrays.where(mask(s, fooled, x), xFooled, xBest);
-            adv.attach(work);
-        }
-        return new Run(adv, fooled);
+        NDArray adv = NDArrays.where(rows(fooled, x), xFooled, xBest);
+        return new Run(adv, fooled.toBooleanArray());
     }
 
-    /** A per-example mask broadcast to the image shape. */
-    private static NDArray mask(NDManager s, boolean[] flags, NDArray like) {
-        return s.create(flags).toDevice(like.getDevice(), false).reshape(-1, 1, 1, 1).broadcast(like.getShape());
+    /** A per-example flag broadcast to the image shape. */
+    private static NDArray rows(NDArray flags, NDArray like) {
+        return flags.reshape(-1, 1, 1, 1).broadcast(like.getShape());
     }
 
     private static NDArray clamp(NDArray a, NDArray lo, NDArray hi) {
         return NDArrays.minimum(NDArrays.maximum(a, lo), hi);
     }
 
-    /** The per-example loss, its input gradient (in {@code s}) and which examples are still correct. */
+    /** The per-example loss, its input gradient and which examples are still correct, all in {@code s}. */
     private Step lossAndGradient(Block model, NDArray xAdv, NDArray y, NDArray target, NDManager s) {
         try (GradientCollector collector = s.getEngine().newGradientCollector()) {
             NDArray input = xAdv.duplicate();
@@ -261,8 +247,8 @@ public final class Apgd implements Attack {
             collector.backward(loss.sum());
             NDArray grad = input.getGradient();
             grad.attach(s);
-            NDArray detachedLoss = loss.stopGradient();
-            return new Step(detachedLoss, grad, BatchRows.matches(Forward.classes(logits.stopGradient()), y));
+            NDArray correct = logits.stopGradient().argMax(1).toType(y.getDataType(), false).eq(y);
+            return new Step(loss.stopGradient(), grad, correct);
         }
     }
 
@@ -270,7 +256,7 @@ public final class Apgd implements Attack {
     static NDArray dlr(NDArray logits, NDArray y) {
         int c = (int) logits.getShape().get(1);
         NDArray sorted = logits.sort(1);
-        NDArray scale = sorted.get(":, " + (c - 1)).sub(sorted.get(":, " + (c - 3))).add(1e-12f);
+        NDArray scale = sorted.get(":, " + (c - 1)).sub(sorted.get(":, " + (c - 3))).add(Scalars.like(logits, 1e-12f));
         return Losses.marginPerExample(logits, y).div(scale);
     }
 
@@ -279,7 +265,8 @@ public final class Apgd implements Attack {
         int c = (int) logits.getShape().get(1);
         NDArray sorted = logits.sort(1);
         NDArray scale = sorted.get(":, " + (c - 1))
-                .sub(sorted.get(":, " + (c - 3)).add(sorted.get(":, " + (c - 4))).mul(0.5f)).add(1e-12f);
+                .sub(sorted.get(":, " + (c - 3)).add(sorted.get(":, " + (c - 4))).mul(Scalars.like(logits, 0.5f)))
+                .add(Scalars.like(logits, 1e-12f));
         NDArray zy = Losses.pick(logits, y);
         NDArray zt = Losses.pick(logits, target);
         return zt.sub(zy).div(scale);

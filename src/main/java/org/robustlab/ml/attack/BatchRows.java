@@ -2,16 +2,15 @@ package org.robustlab.ml.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Block;
-import java.util.Arrays;
 import org.robustlab.ml.model.Forward;
 
 /**
  * Row subsets of a batch, so that strong attacks spend their budget only on the examples that are
- * still classified correctly. The copies go through host memory: a batch of images is small next
- * to the forward and backward passes an attack makes on it.
+ * still classified correctly. Which rows are still correct is decided on the host once per stage or
+ * restart (one read of the predictions); the rows are then gathered and scattered on the device,
+ * through an index array copied there once.
  */
 final class BatchRows {
 
@@ -35,55 +34,31 @@ final class BatchRows {
         return out;
     }
 
-    /** Which examples {@code model} classifies correctly (inference mode). */
+    /** Which examples {@code model} classifies correctly (inference mode): one read of the device. */
     static boolean[] correct(Block model, NDArray x, NDArray y) {
         try (NDManager s = x.getManager().newSubManager()) {
             s.tempAttachAll(x, y);
-            return matches(Forward.predictions(model, x), y);
+            return Forward.logits(model, x, false).argMax(1).toType(y.getDataType(), false).eq(y).toBooleanArray();
         }
     }
 
-    /** Whether each prediction equals its label. */
-    static boolean[] matches(int[] predictions, NDArray y) {
-        int[] labels = y.toType(DataType.INT32, false).toIntArray();
-        boolean[] out = new boolean[predictions.length];
-        for (int i = 0; i < predictions.length; i++) {
-            out[i] = predictions[i] == labels[i];
-        }
-        return out;
-    }
-
-    /** Rows {@code idx} of {@code a} (float images or integer labels), in {@code m}. */
-    static NDArray take(NDArray a, int[] idx, NDManager m) {
-        long[] dims = a.getShape().getShape();
-        int row = (int) (a.getShape().size() / dims[0]);
-        long[] outDims = dims.clone();
-        outDims[0] = idx.length;
-        if (a.getDataType() == DataType.FLOAT32) {
-            float[] src = a.toFloatArray();
-            float[] dst = new float[idx.length * row];
-            for (int i = 0; i < idx.length; i++) {
-                System.arraycopy(src, idx[i] * row, dst, i * row, row);
-            }
-            return m.create(dst, new Shape(outDims)).toDevice(a.getDevice(), false);
-        }
-        int[] src = a.toType(DataType.INT32, false).toIntArray();
-        int[] dst = new int[idx.length * row];
+    /** The row indices {@code idx} as an int64 array on {@code m}'s device. */
+    static NDArray index(NDManager m, int[] idx) {
+        long[] rows = new long[idx.length];
         for (int i = 0; i < idx.length; i++) {
-            System.arraycopy(src, idx[i] * row, dst, i * row, row);
+            rows[i] = idx[i];
         }
-        return m.create(dst, new Shape(outDims)).toType(a.getDataType(), false).toDevice(a.getDevice(), false);
+        return m.create(rows);
     }
 
-    /** A copy of {@code base} whose rows {@code idx} are the rows of {@code rows}, in {@code base}'s manager. */
-    static NDArray put(NDArray base, NDArray rows, int[] idx) {
-        float[] dst = base.toFloatArray();
-        float[] src = rows.toFloatArray();
-        int row = (int) (base.getShape().size() / base.getShape().get(0));
-        for (int i = 0; i < idx.length; i++) {
-            System.arraycopy(src, i * row, dst, idx[i] * row, row);
-        }
-        return base.getManager().create(dst, base.getShape()).toDevice(base.getDevice(), false);
+    /** Rows {@code rows} (an {@link #index}) of {@code a}, gathered on the device, in {@code a}'s manager. */
+    static NDArray take(NDArray a, NDArray rows) {
+        return a.get(new NDIndex("{}", rows));
+    }
+
+    /** Sets rows {@code rows} (an {@link #index}) of {@code base} to the rows of {@code values}, in place on the device. */
+    static void put(NDArray base, NDArray values, NDArray rows) {
+        base.set(new NDIndex("{}", rows), values);
     }
 
     static boolean any(boolean[] flags) {
@@ -95,7 +70,4 @@ final class BatchRows {
         return false;
     }
 
-    static boolean[] copyOf(boolean[] a) {
-        return Arrays.copyOf(a, a.length);
-    }
 }

@@ -44,13 +44,13 @@ public final class EnsembleAttack implements Attack {
                     break;
                 }
                 try (NDManager work = x.getManager().newSubManager()) {
-                    NDArray xs = BatchRows.take(x, active, work);
-                    NDArray ys = BatchRows.take(y, active, work);
+                    work.tempAttachAll(x, y);
+                    NDArray rows = BatchRows.index(work, active);
+                    NDArray xs = BatchRows.take(x, rows);
+                    NDArray ys = BatchRows.take(y, rows);
                     NDArray adv = stage.perturb(model, xs, ys);
                     boolean[] still = BatchRows.correct(model, adv, ys);
-                    NDArray merged = BatchRows.put(result, adv, active);
-                    result.close();
-                    result = merged;
+                    BatchRows.put(result, adv, rows);
                     for (int i = 0; i < active.length; i++) {
                         robust[active[i]] = still[i];
                     }

@@ -7,6 +7,7 @@ import ai.djl.nn.Block;
 import ai.djl.training.GradientCollector;
 import org.robustlab.ml.loss.Losses;
 import org.robustlab.ml.model.Forward;
+import org.robustlab.ml.nd.Scalars;
 
 /**
  * FGSM and PGD (L-inf and L2) with random starts and restarts.
@@ -17,6 +18,9 @@ import org.robustlab.ml.model.Forward;
  * Only the returned array outlives the call: each step's intermediates live in a sub-manager that
  * is closed at the end of the step. The result is attached to {@code x}'s manager and carries no
  * gradient (it is detached from everything).
+ *
+ * <p>Every array lives on {@code x}'s device and an iteration makes no host copy: the constants
+ * (epsilon, the step) are device scalars made once per call, random starts are drawn on the device.
  */
 public final class GradientAttack implements Attack {
 
@@ -43,9 +47,11 @@ public final class GradientAttack implements Attack {
             NDArray cleanLogits = spec.objective() == AttackSpec.Objective.KL
                     ? Forward.logits(model, x, spec.trainingMode()).stopGradient()
                     : null;
-            NDArray lo = x.sub(spec.epsilon()).clip(0f, 1f);
-            NDArray hi = x.add(spec.epsilon()).clip(0f, 1f);
-            Context c = new Context(model, x, y, lo, hi, cleanLogits);
+            NDArray eps = Scalars.of(work, spec.epsilon());
+            NDArray lo = x.sub(eps).clip(0f, 1f);
+            NDArray hi = x.add(eps).clip(0f, 1f);
+            Context c = new Context(model, x, y, lo, hi, cleanLogits, eps, Scalars.of(work, spec.stepSize()),
+                    Scalars.of(work, 1e-12f));
             NDArray best = run(c, work);
             if (spec.restarts() > 1) {
                 NDArray bestLogits = Forward.logits(model, best, false);
@@ -70,10 +76,15 @@ public final class GradientAttack implements Attack {
         }
     }
 
-    /** What every step needs: the model, the clean batch and the box [lo, hi] = ball intersected with [0,1]. */
-    private record Context(Block model, NDArray x, NDArray y, NDArray lo, NDArray hi, NDArray cleanLogits) {
+    /**
+     * What every step needs: the model, the clean batch, the box [lo, hi] = ball intersected with [0,1],
+     * and the constants epsilon, the step size and 1e-12 as device scalars.
+     */
+    private record Context(Block model, NDArray x, NDArray y, NDArray lo, NDArray hi, NDArray cleanLogits,
+            NDArray eps, NDArray step, NDArray tiny) {
         NDArray[] arrays() {
-            return cleanLogits == null ? new NDArray[] {x, y, lo, hi} : new NDArray[] {x, y, lo, hi, cleanLogits};
+            return cleanLogits == null ? new NDArray[] {x, y, lo, hi, eps, step, tiny}
+                    : new NDArray[] {x, y, lo, hi, eps, step, tiny, cleanLogits};
         }
     }
 
@@ -82,7 +93,7 @@ public final class GradientAttack implements Attack {
         NDArray adv;
         try (NDManager s = out.newSubManager()) {
             s.tempAttachAll(c.arrays());
-            adv = spec.randomStart() ? start(c.x(), c.lo(), c.hi(), s) : c.x().duplicate();
+            adv = spec.randomStart() ? start(c, s) : c.x().duplicate();
             adv.attach(out);
         }
         for (int k = 0; k < spec.steps(); k++) {
@@ -92,11 +103,11 @@ public final class GradientAttack implements Attack {
                 NDArray grad = inputGradient(c.model(), adv, c.y(), c.cleanLogits(), s);
                 NDArray next;
                 if (spec.norm() == AttackSpec.Norm.LINF) {
-                    next = adv.add(grad.sign().mul(spec.stepSize()));
+                    next = adv.add(grad.sign().mul(c.step()));
                     next = NDArrays.minimum(NDArrays.maximum(next, c.lo()), c.hi());
                 } else {
-                    NDArray norm = grad.square().sum(new int[] {1, 2, 3}, true).sqrt().add(1e-12f);
-                    next = projectL2(c.x(), adv.add(grad.div(norm).mul(spec.stepSize())));
+                    NDArray norm = grad.square().sum(new int[] {1, 2, 3}, true).sqrt().add(c.tiny());
+                    next = projectL2(c, adv.add(grad.div(norm).mul(c.step())));
                 }
                 next.attach(out);
                 adv = next;
@@ -109,30 +120,32 @@ public final class GradientAttack implements Attack {
         return logits.argMax(1).toType(y.getDataType(), false).neq(y);
     }
 
-    private NDArray start(NDArray x, NDArray lo, NDArray hi, NDManager s) {
+    private NDArray start(Context c, NDManager s) {
+        NDArray x = c.x();
         if (spec.objective() == AttackSpec.Objective.KL) {
             // TRADES: the KL gradient vanishes at x_adv = x, so start from a tiny Gaussian step.
             NDArray noise = s.randomNormal(0f, 0.001f, x.getShape(), x.getDataType(), x.getDevice());
             return spec.norm() == AttackSpec.Norm.LINF
-                    ? NDArrays.minimum(NDArrays.maximum(x.add(noise), lo), hi)
-                    : projectL2(x, x.add(noise));
+                    ? NDArrays.minimum(NDArrays.maximum(x.add(noise), c.lo()), c.hi())
+                    : projectL2(c, x.add(noise));
         }
         if (spec.norm() == AttackSpec.Norm.LINF) {
             NDArray noise = s.randomUniform(-spec.epsilon(), spec.epsilon(), x.getShape(), x.getDataType(), x.getDevice());
             return x.add(noise).clip(0f, 1f);
         }
         NDArray dir = s.randomNormal(0f, 1f, x.getShape(), x.getDataType(), x.getDevice());
-        NDArray norm = dir.square().sum(new int[] {1, 2, 3}, true).sqrt().add(1e-12f);
+        NDArray norm = dir.square().sum(new int[] {1, 2, 3}, true).sqrt().add(c.tiny());
         NDArray radius = s.randomUniform(0f, spec.epsilon(), new ai.djl.ndarray.types.Shape(x.getShape().get(0), 1, 1, 1),
                 x.getDataType(), x.getDevice());
-        return projectL2(x, x.add(dir.div(norm).mul(radius)));
+        return projectL2(c, x.add(dir.div(norm).mul(radius)));
     }
 
-    private NDArray projectL2(NDArray x, NDArray candidate) {
-        NDArray delta = candidate.sub(x);
+    /** Projects {@code candidate} onto the L2 ball around x and the unit box; the factor eps / ||delta|| is at most 1. */
+    private static NDArray projectL2(Context c, NDArray candidate) {
+        NDArray delta = candidate.sub(c.x());
         NDArray norm = delta.square().sum(new int[] {1, 2, 3}, true).sqrt();
-        NDArray factor = norm.add(1e-12f).pow(-1f).mul(spec.epsilon()).minimum(1f);
-        return x.add(delta.mul(factor)).clip(0f, 1f);
+        NDArray factor = c.eps().div(norm.add(c.tiny())).clip(0f, 1f);
+        return c.x().add(delta.mul(factor)).clip(0f, 1f);
     }
 
     /** Gradient of the summed attack objective with respect to the input, in {@code s}. */

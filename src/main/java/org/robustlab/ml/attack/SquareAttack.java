@@ -1,12 +1,15 @@
 package org.robustlab.ml.attack;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import java.util.SplittableRandom;
+import org.robustlab.ml.loss.Losses;
 import org.robustlab.ml.model.Forward;
+import org.robustlab.ml.nd.Scalars;
 
 /**
  * The L-inf Square attack (Andriushchenko et al., "Square Attack: a query-efficient black-box
@@ -15,14 +18,22 @@ import org.robustlab.ml.model.Forward;
  *
  * <p>Start: vertical stripes of +-epsilon. Each iteration changes, for every example not yet
  * misclassified, one random square window of side sqrt(p * pixels) to a random +-epsilon per
- * channel, and keeps the change when the margin z_y - max_{i != y} z_i decreases. The fraction p
- * starts at 0.8 and halves on the paper's schedule (rescaled to the query budget). Each forward pass
- * of an example counts as one query; an example stops when it is misclassified or its budget is spent.
- * The random choices come from a seeded generator, so a run is reproducible.
+ * channel, and keeps the change when the margin z_y - max_{i != y} z_i decreases. When the drawn
+ * signs would leave the window as it is, the opposite signs are taken, so that no query is wasted.
+ * The fraction p starts at 0.8 and halves on the paper's schedule (rescaled to the query budget).
+ * Each forward pass of an example counts as one query; an example stops when it is misclassified or
+ * its budget is spent.
+ *
+ * <p>Everything runs on the batch's device: windows, signs and the accept step are arrays there,
+ * drawn from the engine's generator, which the attack seeds with its own seed so that a run is
+ * reproducible on a given device. Every {@value #COMPACT_EVERY} iterations the attack reads which
+ * examples are still correct (its only read of the device) and drops the others from the batch it
+ * queries.
  */
 public final class SquareAttack implements Attack {
 
     private static final double P_INIT = 0.8;
+    static final int COMPACT_EVERY = 10;
 
     private final AttackSpec spec;
     private final long seed;
@@ -51,74 +62,101 @@ public final class SquareAttack implements Attack {
         int h = (int) dims[2];
         int w = (int) dims[3];
         int d = c * h * w;
-        float[] clean = x.toFloatArray();
-        int[] labels = y.toType(DataType.INT32, false).toIntArray();
-        SplittableRandom random = new SplittableRandom(seed);
-        float[] best = new float[n * d];
-        for (int i = 0; i < n; i++) {
-            for (int ch = 0; ch < c; ch++) {
-                for (int col = 0; col < w; col++) {
-                    float sign = random.nextBoolean() ? eps : -eps;
-                    for (int row = 0; row < h; row++) {
-                        int at = i * d + (ch * h + row) * w + col;
-                        best[at] = clip(clean[at] + sign);
-                    }
-                }
-            }
-        }
+        Engine.getInstance().setRandomSeed((int) (seed ^ (seed >>> 32)) & 0x7fffffff);
         Forward.trackParameterGradients(model, false);
-        try {
-            float[] margin = margins(model, parent, best, allRows(n), d, dims, labels);
+        NDArray result;
+        try (NDManager work = parent.newSubManager()) {
+            work.tempAttachAll(x, y);
+            NDArray epsilon = Scalars.of(work, eps);
+            NDArray two = Scalars.of(work, 2f);
+            NDArray one = Scalars.of(work, 1f);
+            NDArray tiny = Scalars.of(work, 1e-7f);
+            NDArray zero = Scalars.of(work, 0f);
+            NDArray rowIndex = work.arange(0f, h, 1f, DataType.FLOAT32).reshape(1, 1, h, 1);
+            NDArray colIndex = work.arange(0f, w, 1f, DataType.FLOAT32).reshape(1, 1, 1, w);
+            NDArray stripes = work.randomInteger(0, 2, new Shape(n, c, 1, w), DataType.FLOAT32).mul(two).sub(one);
+            // the working set: the rows of the batch still queried, their clean images, labels, best images and
+            // margins; the full batch of best images is kept in `all` once the working set has shrunk
+            int[] rows = allRows(n);
+            NDArray index = null;
+            NDArray all = null;
+            NDArray xs = x;
+            NDArray ys = y;
+            NDArray best = x.add(stripes.mul(epsilon)).clip(0f, 1f);
+            NDArray margin = margins(model, best, ys);
             for (int it = 1; it < spec.queries(); it++) {
                 Attack.check(cancelled);
-                int[] active = activeRows(margin);
-                if (active.length == 0) {
-                    break;
+                if (it % COMPACT_EVERY == 0) {
+                    boolean[] active;
+                    try (NDArray stillCorrect = margin.gt(zero)) {
+                        active = stillCorrect.toBooleanArray();
+                    }
+                    int[] keep = BatchRows.where(active);
+                    if (keep.length == 0) {
+                        break;
+                    }
+                    if (keep.length < rows.length) {
+                        NDArray local = BatchRows.index(work, keep);
+                        NDArray previousBest = best;
+                        NDArray previousMargin = margin;
+                        best = BatchRows.take(previousBest, local);
+                        margin = BatchRows.take(previousMargin, local);
+                        if (all == null) {
+                            all = previousBest;
+                        } else {
+                            BatchRows.put(all, previousBest, index);
+                            previousBest.close();
+                        }
+                        previousMargin.close();
+                        int[] next = new int[keep.length];
+                        for (int i = 0; i < keep.length; i++) {
+                            next[i] = rows[keep[i]];
+                        }
+                        rows = next;
+                        index = BatchRows.index(work, rows);
+                        xs = BatchRows.take(x, index);
+                        ys = BatchRows.take(y, index);
+                    }
                 }
+                int m = rows.length;
                 double p = fraction(it, spec.queries());
                 int side = (int) Math.max(Math.round(Math.sqrt(p * d / c)), 1);
                 side = Math.min(side, h - 1);
-                float[] candidate = new float[active.length * d];
-                for (int a = 0; a < active.length; a++) {
-                    int i = active[a];
-                    System.arraycopy(best, i * d, candidate, a * d, d);
-                    for (int attempt = 0; attempt < 10; attempt++) {
-                        int top = random.nextInt(h - side);
-                        int left = random.nextInt(w - side);
-                        boolean changed = false;
-                        for (int ch = 0; ch < c; ch++) {
-                            float sign = random.nextBoolean() ? eps : -eps;
-                            for (int row = top; row < top + side; row++) {
-                                for (int col = left; col < left + side; col++) {
-                                    int off = (ch * h + row) * w + col;
-                                    float v = clip(clean[i * d + off] + sign);
-                                    changed |= Math.abs(v - best[i * d + off]) > 1e-7f;
-                                    candidate[a * d + off] = v;
-                                }
-                            }
-                        }
-                        if (changed) {
-                            break;
-                        }
-                    }
-                }
-                float[] m = margins(model, parent, candidate, active, d, dims, labels);
-                for (int a = 0; a < active.length; a++) {
-                    int i = active[a];
-                    if (m[a] < margin[i]) {
-                        margin[i] = m[a];
-                        System.arraycopy(candidate, a * d, best, i * d, d);
-                    }
+                try (NDManager s = work.newSubManager()) {
+                    s.tempAttachAll(xs, ys, epsilon, two, one, tiny, zero, rowIndex, colIndex);
+                    best.attach(s);
+                    margin.attach(s);
+                    NDArray top = s.randomInteger(0, h - side, new Shape(m, 1, 1, 1), DataType.FLOAT32);
+                    NDArray left = s.randomInteger(0, w - side, new Shape(m, 1, 1, 1), DataType.FLOAT32);
+                    NDArray sideScalar = Scalars.of(s, side);
+                    Shape images = xs.getShape();
+                    NDArray window = rowIndex.gte(top).logicalAnd(rowIndex.lt(top.add(sideScalar)))
+                            .logicalAnd(colIndex.gte(left)).logicalAnd(colIndex.lt(left.add(sideScalar))).broadcast(images);
+                    NDArray signs = s.randomInteger(0, 2, new Shape(m, c, 1, 1), DataType.FLOAT32).mul(two).sub(one).mul(epsilon);
+                    NDArray candidate = NDArrays.where(window, xs.add(signs).clip(0f, 1f), best);
+                    NDArray unchanged = candidate.sub(best).abs().reshape(m, -1).max(new int[] {1}).lte(tiny).reshape(m, 1, 1, 1);
+                    candidate = NDArrays.where(window.logicalAnd(unchanged.broadcast(images)), xs.sub(signs).clip(0f, 1f), candidate);
+                    NDArray candidateMargin = margins(model, candidate, ys);
+                    NDArray accept = margin.gt(zero).logicalAnd(candidateMargin.lt(margin));
+                    NDArray nextBest = NDArrays.where(accept.reshape(m, 1, 1, 1).broadcast(images), candidate, best);
+                    NDArray nextMargin = NDArrays.where(accept, candidateMargin, margin);
+                    nextBest.attach(work);
+                    nextMargin.attach(work);
+                    best = nextBest;
+                    margin = nextMargin;
                 }
             }
+            if (all == null) {
+                all = best;
+            } else {
+                BatchRows.put(all, best, index);
+            }
+            result = all;
+            result.attach(parent);
         } finally {
             Forward.trackParameterGradients(model, true);
         }
-        return parent.create(best, x.getShape()).toDevice(x.getDevice(), false);
-    }
-
-    private static float clip(float v) {
-        return Math.min(1f, Math.max(0f, v));
+        return result;
     }
 
     private static int[] allRows(int n) {
@@ -129,36 +167,9 @@ public final class SquareAttack implements Attack {
         return out;
     }
 
-    /** Examples still classified correctly (margin > 0). */
-    private static int[] activeRows(float[] margin) {
-        boolean[] flags = new boolean[margin.length];
-        for (int i = 0; i < margin.length; i++) {
-            flags[i] = margin[i] > 0;
-        }
-        return BatchRows.where(flags);
-    }
-
-    /** z_y - max_{i != y} z_i for each row of {@code images} (rows of the batch {@code rows}). */
-    private float[] margins(Block model, NDManager parent, float[] images, int[] rows, int d, long[] dims, int[] labels) {
-        try (NDManager s = parent.newSubManager()) {
-            long[] shape = dims.clone();
-            shape[0] = rows.length;
-            NDArray batch = s.create(images, new Shape(shape)).toDevice(parent.getDevice(), false);
-            float[] logits = Forward.logits(model, batch, spec.trainingMode()).toFloatArray();
-            int classes = logits.length / rows.length;
-            float[] out = new float[rows.length];
-            for (int a = 0; a < rows.length; a++) {
-                int label = labels[rows[a]];
-                float other = Float.NEGATIVE_INFINITY;
-                for (int k = 0; k < classes; k++) {
-                    if (k != label) {
-                        other = Math.max(other, logits[a * classes + k]);
-                    }
-                }
-                out[a] = logits[a * classes + label] - other;
-            }
-            return out;
-        }
+    /** z_y - max_{i != y} z_i for each row of {@code images}, on the device. */
+    private NDArray margins(Block model, NDArray images, NDArray labels) {
+        return Losses.marginPerExample(Forward.logits(model, images, spec.trainingMode()), labels).neg();
     }
 
     /** Iterations, on a 10,000-query scale, after each of which the square's fraction halves (the paper's schedule). */

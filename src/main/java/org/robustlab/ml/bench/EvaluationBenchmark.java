@@ -2,7 +2,6 @@ package org.robustlab.ml.bench;
 
 import ai.djl.Device;
 import ai.djl.Model;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import java.io.IOException;
@@ -44,8 +43,11 @@ import org.robustlab.ml.training.TrainingResult;
  * 5,000 Fashion-MNIST images (1x28x28) for {@code --resnet-fashion-epochs} (0 by default: skipped; the
  * recorded run used 3, about 25 minutes in all).
  *
- * <p>Run: {@code scripts/run-main org.robustlab.ml.bench.EvaluationBenchmark [--small-points N] [--resnet-points N]
- * [--resnet-fashion-epochs N] [--resnet-fashion-points N] [--only-resnet-fashion]}
+ * <p>With {@code --device gpu} everything (training the models too) runs on GPU 0; each evaluation's
+ * time ends with its predictions read back, so it is the device's time.
+ *
+ * <p>Run: {@code scripts/run-main org.robustlab.ml.bench.EvaluationBenchmark [--device cpu|gpu] [--small-points N]
+ * [--resnet-points N] [--resnet-fashion-epochs N] [--resnet-fashion-points N] [--only-resnet-fashion]}
  */
 public final class EvaluationBenchmark {
 
@@ -59,18 +61,21 @@ public final class EvaluationBenchmark {
         int resnetFashionEpochs = 0;
         int resnetFashionPoints = 50;
         boolean onlyResnetFashion = List.of(args).contains("--only-resnet-fashion");
+        Device device = Device.cpu();
         for (int i = 0; i < args.length - 1; i++) {
             switch (args[i]) {
                 case "--small-points" -> smallPoints = Integer.parseInt(args[i + 1]);
                 case "--resnet-points" -> resnetPoints = Integer.parseInt(args[i + 1]);
                 case "--resnet-fashion-epochs" -> resnetFashionEpochs = Integer.parseInt(args[i + 1]);
                 case "--resnet-fashion-points" -> resnetFashionPoints = Integer.parseInt(args[i + 1]);
+                case "--device" -> device = args[i + 1].startsWith("gpu") ? Device.gpu(0) : Device.cpu();
                 default -> { }
             }
         }
-        System.out.printf(Locale.ROOT, "# RobustLab evaluation benchmark%n# %d cores, Java %s, DJL %s, PyTorch engine %s%n",
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), Engine.getDjlVersion(),
-                Engine.getEngine("PyTorch").getVersion());
+        System.out.println("# RobustLab evaluation benchmark, device " + device);
+        for (String line : Benchmark.header(device)) {
+            System.out.println(line);
+        }
         List<AttackSpec> attacks = List.of(AttackSpec.pgd20(EPS), AttackSpec.apgdCe(EPS, 100), AttackSpec.ensemble(EPS, 100, 9, 5000));
         StringBuilder table = new StringBuilder("| model | data | attack | test points | robust accuracy | images/s | seconds |\n|---|---|---|---|---|---|---|\n");
 
@@ -82,13 +87,13 @@ public final class EvaluationBenchmark {
                         TrainingMethod.arr(1f, Divergence.KL, AttackSpec.fgsmRandomStart(EPS)), 3, 0.05f, EPS, 1)
                 .withTrainSubset(5000).withValidationSize(500).withValidationPgdSteps(5);
         if (!onlyResnetFashion) {
-            TrainingResult trained = new TrainingLoop(plan, dir.resolve("small-cnn"), Device.cpu()).run(train);
-            try (NDManager manager = NDManager.newBaseManager();
+            TrainingResult trained = new TrainingLoop(plan, dir.resolve("small-cnn"), device).run(train);
+            try (NDManager manager = NDManager.newBaseManager(device);
                     Model model = Models.create(ModelSpec.of(Architecture.SMALL_CNN, DatasetId.FASHION_MNIST), manager)) {
                 Checkpoints.restoreParameters(trained.lastCheckpoint(), model);
                 run(table, "SmallCNN (ARR, 3 epochs)", "Fashion-MNIST test", model.getBlock(), manager, fmTest, attacks);
             }
-            try (NDManager manager = NDManager.newBaseManager();
+            try (NDManager manager = NDManager.newBaseManager(device);
                     Model model = Models.create(ModelSpec.of(Architecture.RESNET18, DatasetId.CIFAR10), manager)) {
                 ImageDataset synthetic = selfLabelled(model.getBlock(), manager, resnetPoints);
                 run(table, "ResNet-18 (random init)", "random 3x32x32, own labels", model.getBlock(), manager, synthetic, attacks);
@@ -100,10 +105,10 @@ public final class EvaluationBenchmark {
                             TrainingMethod.arr(1f, Divergence.KL, AttackSpec.fgsmRandomStart(EPS)), resnetFashionEpochs, 0.05f, EPS, 1)
                     .withTrainSubset(5000).withValidationSize(200).withValidationPgdSteps(2);
             long t0 = System.nanoTime();
-            TrainingResult resnet = new TrainingLoop(resnetPlan, dir.resolve("resnet18"), Device.cpu()).run(train);
+            TrainingResult resnet = new TrainingLoop(resnetPlan, dir.resolve("resnet18"), device).run(train);
             System.out.printf(Locale.ROOT, "ResNet-18 ARR on Fashion-MNIST: %d epoch(s) in %.1f min, %s%n", resnetFashionEpochs,
                     (System.nanoTime() - t0) / 6e10, resnet.history().get(resnet.history().size() - 1));
-            try (NDManager manager = NDManager.newBaseManager();
+            try (NDManager manager = NDManager.newBaseManager(device);
                     Model model = Models.create(ModelSpec.of(Architecture.RESNET18, DatasetId.FASHION_MNIST), manager)) {
                 Checkpoints.restoreParameters(resnet.lastCheckpoint(), model);
                 run(table, "ResNet-18 (ARR, " + resnetFashionEpochs + " epochs, 1x28x28)", "Fashion-MNIST test", model.getBlock(), manager,

@@ -91,7 +91,7 @@ public final class Experiment {
             for (String kind : List.of("best-robust", "last")) {
                 Path checkpoint = kind.equals("last") ? result.lastCheckpoint() : result.bestCheckpoint();
                 int epoch = kind.equals("last") ? result.history().size() : result.bestEpoch();
-                try (NDManager manager = NDManager.newBaseManager(); Model model = Models.create(spec, manager)) {
+                try (NDManager manager = NDManager.newBaseManager(Device.cpu()); Model model = Models.create(spec, manager)) {
                     Checkpoints.restoreParameters(checkpoint, model);
                     RobustnessReport report = new RobustnessEvaluator(250, seed).evaluate(model.getBlock(), manager, test,
                             List.of(AttackSpec.fgsm(eps), AttackSpec.pgd20(eps)), name + " " + kind + " epoch " + epoch);

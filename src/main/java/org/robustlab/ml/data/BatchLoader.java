@@ -1,7 +1,9 @@
 package org.robustlab.ml.data;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.FloatBuffer;
 import java.util.Random;
@@ -12,6 +14,10 @@ import java.util.Random;
  * <p>Every batch is a pure function of (seed, epoch, batch index): the shuffle order comes from a
  * seeded permutation per epoch and the augmentation from a seeded generator per batch. That is what
  * makes a resumed run identical to an uninterrupted one.
+ *
+ * <p>A batch is assembled on the host, pixels and labels side by side in one float buffer (labels
+ * below 2^24 are exact as floats), and copied to the manager's device in one transfer; the images are
+ * a view of that array and the labels are cast to int on the device.
  */
 public final class BatchLoader {
 
@@ -58,7 +64,7 @@ public final class BatchLoader {
         int n = end - start;
         ImageShape shape = data.shape();
         int size = shape.size();
-        float[] pixels = new float[n * size];
+        float[] pixels = new float[n * size + n];
         int[] labels = new int[n];
         int[] indices = new int[n];
         Random random = augment ? new Random(mix(seed, epoch, index)) : null;
@@ -67,6 +73,7 @@ public final class BatchLoader {
             int example = order[start + i];
             indices[i] = example;
             labels[i] = data.label(example);
+            pixels[n * size + i] = labels[i];
             if (augment) {
                 data.copyPixels(example, scratch, 0);
                 cropAndFlip(scratch, pixels, i * size, shape, random);
@@ -74,8 +81,10 @@ public final class BatchLoader {
                 data.copyPixels(example, pixels, i * size);
             }
         }
-        NDArray x = manager.create(FloatBuffer.wrap(pixels), new Shape(n, shape.channels(), shape.height(), shape.width()));
-        NDArray y = manager.create(labels);
+        NDArray all = manager.create(FloatBuffer.wrap(pixels), new Shape(pixels.length));
+        NDList parts = all.split(new long[] {(long) n * size});
+        NDArray x = parts.get(0).reshape(n, shape.channels(), shape.height(), shape.width());
+        NDArray y = parts.get(1).toType(DataType.INT32, false);
         return new Batch(x, y, labels, indices);
     }
 

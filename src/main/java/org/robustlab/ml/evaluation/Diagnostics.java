@@ -18,6 +18,7 @@ import org.robustlab.ml.data.BatchLoader;
 import org.robustlab.ml.data.ImageDataset;
 import org.robustlab.ml.loss.Losses;
 import org.robustlab.ml.model.Forward;
+import org.robustlab.ml.nd.Scalars;
 
 /**
  * What a reviewer asks of a robustness claim beyond the accuracy table: checks for gradient
@@ -288,7 +289,7 @@ public final class Diagnostics {
             BatchLoader.Batch batch = new BatchLoader(few, count, false, false, plan.seed()).batch(s, 0, 0);
             NDArray x = batch.x();
             NDArray adv = Attack.of(AttackSpec.pgd20(eps), plan.seed()).perturb(model, x, batch.y());
-            NDArray amplified = adv.sub(x).div(2 * eps).add(0.5f);
+            NDArray amplified = adv.sub(x).div(Scalars.of(s, 2 * eps)).add(Scalars.of(s, 0.5f));
             List<String> names = few.classNames();
             int[] labels = batch.labels();
             int[] cleanPred = Forward.predictions(model, x);
@@ -307,7 +308,7 @@ public final class Diagnostics {
                 Forward.trackParameterGradients(model, true);
             }
             NDArray saliency = grad.abs().max(new int[] {1});
-            NDArray peak = saliency.reshape(count, -1).max(new int[] {1}).add(1e-12f).reshape(count, 1, 1);
+            NDArray peak = saliency.reshape(count, -1).max(new int[] {1}).add(Scalars.of(s, 1e-12f)).reshape(count, 1, 1);
             out.put("saliency", Plots.imageGrid("input-gradient saliency |dCE/dx| (max over channels, scaled per image)",
                     List.of("image", "saliency"), List.of(x.toFloatArray(), saliency.div(peak).toFloatArray()),
                     List.of(false, true), count, c, h, w));

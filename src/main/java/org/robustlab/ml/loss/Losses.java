@@ -1,6 +1,7 @@
 package org.robustlab.ml.loss;
 
 import ai.djl.ndarray.NDArray;
+import org.robustlab.ml.nd.Scalars;
 
 /**
  * The loss functions of adversarial training, on logits (N, K) and int labels (N).
@@ -42,7 +43,7 @@ public final class Losses {
      * keeps the gradient finite where the two logit vectors coincide.
      */
     public static NDArray l2Logits(NDArray a, NDArray b) {
-        return a.sub(b).square().sum(new int[] {1}).add(1e-12f).sqrt().mean();
+        return a.sub(b).square().sum(new int[] {1}).add(Scalars.like(a, 1e-12f)).sqrt().mean();
     }
 
     /**
@@ -51,7 +52,7 @@ public final class Losses {
      */
     public static NDArray marginPerExample(NDArray logits, NDArray labels) {
         NDArray oneHot = labels.oneHot((int) logits.getShape().get(1)).toType(logits.getDataType(), false);
-        NDArray otherMax = logits.sub(oneHot.mul(1e6f)).max(new int[] {1});
+        NDArray otherMax = logits.sub(oneHot.mul(Scalars.like(logits, 1e6f))).max(new int[] {1});
         return otherMax.sub(logits.mul(oneHot).sum(new int[] {1}));
     }
 

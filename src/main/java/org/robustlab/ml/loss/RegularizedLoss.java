@@ -1,6 +1,7 @@
 package org.robustlab.ml.loss;
 
 import ai.djl.ndarray.NDArray;
+import org.robustlab.ml.nd.Scalars;
 
 /**
  * CE(f(x), y) + weight * D(f(x), f(x_adv)): ARR (Divergence KL or L2, weight lambda) and TRADES
@@ -16,6 +17,6 @@ public final class RegularizedLoss {
     public static Parts compute(NDArray cleanLogits, NDArray advLogits, NDArray labels, Divergence divergence, float weight) {
         NDArray ce = Losses.crossEntropy(cleanLogits, labels);
         NDArray reg = divergence.compute(cleanLogits, advLogits);
-        return new Parts(ce.add(reg.mul(weight)), ce, reg);
+        return new Parts(ce.add(reg.mul(Scalars.like(reg, weight))), ce, reg);
     }
 }

@@ -2,6 +2,8 @@ package org.robustlab.ml.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
@@ -12,11 +14,16 @@ import ai.djl.util.PairList;
  * attack budgets stay in [0,1] pixel units. The mean and std are constants of the architecture, not
  * trained parameters; the safetensors export writes them as the buffers {@code normalize.mean} and
  * {@code normalize.std} of shape (1, C, 1, 1).
+ *
+ * <p>The two constants are copied to the model's device once, when the block is initialised in the
+ * model's manager, and die with the model; a forward on another device (or before initialisation)
+ * makes them for that call only.
  */
 public final class Normalize extends AbstractBlock {
 
     private final float[] mean;
     private final float[] std;
+    private volatile NDArray[] onDevice;
 
     public Normalize(float[] mean, float[] std) {
         super((byte) 1);
@@ -36,12 +43,25 @@ public final class Normalize extends AbstractBlock {
     }
 
     @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape s = shape();
+        onDevice = new NDArray[] {manager.create(mean, s), manager.create(std, s)};
+    }
+
+    @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
-        Shape s = new Shape(1, mean.length, 1, 1);
-        NDArray m = x.getManager().create(mean, s).toDevice(x.getDevice(), false);
-        NDArray sd = x.getManager().create(std, s).toDevice(x.getDevice(), false);
+        NDArray[] cached = onDevice;
+        if (cached != null && !cached[0].isReleased() && org.robustlab.ml.nd.Devices.same(cached[0].getDevice(), x.getDevice())) {
+            return new NDList(x.sub(cached[0]).div(cached[1]));
+        }
+        NDArray m = x.getManager().create(mean, shape()).toDevice(x.getDevice(), false);
+        NDArray sd = x.getManager().create(std, shape()).toDevice(x.getDevice(), false);
         return new NDList(x.sub(m).div(sd));
+    }
+
+    private Shape shape() {
+        return new Shape(1, mean.length, 1, 1);
     }
 
     @Override

@@ -135,14 +135,17 @@ public final class TrainingLoop {
                 TrainingStep.StepLosses out;
                 try (NDManager s = manager.newSubManager()) {
                     BatchLoader.Batch batch = loader.batch(s, epoch, b);
-                    out = step.run(block, batch.x(), batch.y(), weight, s);
+                    // The update is queued before the step's figures are read, so the device never waits on the host;
+                    // a diverged step's update is harmless, since the run then stops and keeps its last checkpoint.
+                    NDArray figures = step.forwardBackward(block, batch.x(), batch.y(), weight, s);
+                    sgd.step(lr);
+                    out = TrainingStep.read(figures);
                     if (!Float.isFinite(out.loss())) {
                         return result(TrainingResult.Status.DIVERGED, String.format(Locale.ROOT,
                                 "training diverged: the loss is %s at epoch %d, batch %d (learning rate %.4g); "
                                         + "lower the learning rate or lambda", out.loss(), epoch + 1, b + 1, lr),
                                 history, bestEpoch);
                     }
-                    sgd.step(lr);
                     steps++;
                     int n = batch.size();
                     lossSum += (double) out.loss() * n;

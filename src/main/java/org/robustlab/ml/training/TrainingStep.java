@@ -1,6 +1,8 @@
 package org.robustlab.ml.training;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
@@ -10,12 +12,17 @@ import org.robustlab.ml.loss.Divergence;
 import org.robustlab.ml.loss.Losses;
 import org.robustlab.ml.loss.RegularizedLoss;
 import org.robustlab.ml.model.Forward;
+import org.robustlab.ml.nd.Devices;
 
 /**
  * The forward and backward pass of one update for any {@link Method}: the inner attack first (its
  * own gradient collector, closed before the update's), then one collector for the loss with every
  * forward in training mode. For ARR and TRADES, f(x) and f(x_adv) are two passes, and both update
  * BatchNorm's running statistics. Parameter gradients are left for the optimiser.
+ *
+ * <p>The step reads the device once: its four figures (loss, cross-entropy, regulariser, correct
+ * predictions) are stacked on the device and copied to the host together. Every array of the step is
+ * checked to be on the device of the batch ({@link Devices}).
  */
 public final class TrainingStep {
 
@@ -30,8 +37,17 @@ public final class TrainingStep {
     /** Loss, its cross-entropy and regulariser parts, and the number of correct predictions in the batch. */
     public record StepLosses(float loss, float crossEntropy, float regularizer, int correct) {}
 
-    /** Runs the step on images {@code x} and labels {@code y}, all arrays in {@code s}. */
+    /** Runs the step on images {@code x} and labels {@code y} and reads its figures; arrays in {@code s}. */
     public StepLosses run(Block block, NDArray x, NDArray y, float weight, NDManager s) {
+        return read(forwardBackward(block, x, y, weight, s));
+    }
+
+    /**
+     * The forward and backward pass on images {@code x} and labels {@code y}, all arrays in {@code s}
+     * and on {@code x}'s device. Returns the step's figures still on the device, so that the caller can
+     * queue the optimiser's update before it waits for them with {@link #read}.
+     */
+    public NDArray forwardBackward(Block block, NDArray x, NDArray y, float weight, NDManager s) {
         NDArray adv = inner == null ? null : inner.perturb(block, x, y);
         NDArray loss;
         NDArray ce;
@@ -61,8 +77,18 @@ public final class TrainingStep {
             }
             collector.backward(loss);
         }
-        int correct = (int) logits.argMax(1).toType(DataType.INT32, false).eq(y.toType(DataType.INT32, false))
-                .sum().toType(DataType.INT64, false).getLong();
-        return new StepLosses(loss.getFloat(), ce.getFloat(), reg == null ? 0f : reg.getFloat(), correct);
+        Devices.require(x.getDevice(), NAMES, y, adv, logits, loss);
+        NDArray correct = logits.argMax(1).toType(DataType.INT32, false).eq(y.toType(DataType.INT32, false))
+                .sum().toType(DataType.FLOAT32, false);
+        return NDArrays.stack(new NDList(loss.stopGradient(), ce.stopGradient(),
+                reg == null ? loss.zerosLike() : reg.stopGradient(), correct));
     }
+
+    /** The figures of {@link #forwardBackward}: the step's one read of the device. */
+    public static StepLosses read(NDArray figures) {
+        float[] f = figures.toFloatArray();
+        return new StepLosses(f[0], f[1], f[2], Math.round(f[3]));
+    }
+
+    private static final String[] NAMES = {"the labels", "the adversarial batch", "the logits", "the loss"};
 }
