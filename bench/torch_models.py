@@ -43,6 +43,13 @@ class SmallCNN(nn.Module):
             ("fc2", nn.Linear(200, 200)), ("relu2", nn.ReLU()),
             ("fc3", nn.Linear(200, num_classes)),
         ]))
+        # the TRADES code's initialisation (models/small_cnn.py), as RobustLab's SmallCnn does
+        for m in self.feature_extractor:
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight)
+                nn.init.constant_(m.bias, 0)
+        nn.init.constant_(self.classifier.fc3.weight, 0)
+        nn.init.constant_(self.classifier.fc3.bias, 0)
 
     def forward(self, x):
         return self.classifier(self.feature_extractor(self.normalize(x)).flatten(1))

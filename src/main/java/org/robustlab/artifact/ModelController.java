@@ -67,9 +67,7 @@ class ModelController {
     @GetMapping
     @Operation(summary = "Models, newest first")
     Page<ModelView> list(@RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
-        if (page < 0 || size < 1 || size > 200) {
-            throw new InvalidRequestException("size", "page must be >= 0 and size in [1, 200]; got page " + page + ", size " + size);
-        }
+        org.robustlab.config.Problems.checkPage(page, size);
         return models.findAllByOrderByCreatedAtDesc(PageRequest.of(page, size)).map(this::view);
     }
 

@@ -42,7 +42,21 @@ public class ModelUploads {
         this.json = json;
     }
 
+    /**
+     * Checks, stores and records an upload. Every field is checked before anything is written; the file is
+     * written to a staging folder, and a failure at any later point (a bad file, the database) removes what
+     * was written.
+     */
     public ModelArtifact upload(InputStream content, String filename, String model, String dataset, String name) throws IOException {
+        if (name != null && (name.length() > 200 || name.chars().anyMatch(Character::isISOControl))) {
+            throw new InvalidRequestException("name", "name must be at most 200 characters without control characters; got "
+                    + name.length() + " characters");
+        }
+        // the client's file name, without any folder it came with
+        String file = filename == null ? null : filename.substring(Math.max(filename.lastIndexOf('/'), filename.lastIndexOf('\\')) + 1);
+        if (file != null && (file.length() > 255 || file.chars().anyMatch(Character::isISOControl))) {
+            throw new InvalidRequestException("file", "the file's name must be at most 255 characters without control characters");
+        }
         Architecture architecture = parse("model", model, () -> Architecture.fromId(model), Arrays.toString(
                 Arrays.stream(Architecture.values()).map(Architecture::id).toArray()));
         DatasetId datasetId = parse("dataset", dataset, () -> DatasetId.fromId(dataset), Arrays.toString(
@@ -66,7 +80,7 @@ public class ModelUploads {
                     Safetensors.load(m.getBlock(), safetensors);
                 } catch (IllegalArgumentException e) {
                     throw new InvalidRequestException("file", "the file is not a valid " + architecture.id() + " for " + datasetId.id()
-                            + ": " + e.getMessage().replace(Checkpoints.SAFETENSORS_FILE, filename == null ? "file" : filename));
+                            + ": " + e.getMessage().replace(Checkpoints.SAFETENSORS_FILE, file == null ? "file" : file));
                 }
                 m.save(staging, Checkpoints.MODEL_NAME);
             }
@@ -76,14 +90,19 @@ public class ModelUploads {
                 Checkpoints.deleteTree(staging);
             }
         }
-        Map<String, Object> provenance = new LinkedHashMap<>();
-        provenance.put("source", "upload");
-        provenance.put("name", name);
-        provenance.put("filename", filename);
-        ModelArtifact artifact = new ModelArtifact(id, null, "uploaded", 0, architecture.id(), datasetId.id(), "external",
-                json.writeValueAsString(provenance), null, stored(target.resolve(Checkpoints.DJL_FILE)),
-                stored(target.resolve(Checkpoints.SAFETENSORS_FILE)), Instant.now());
-        return artifacts.saveAndFlush(artifact);
+        try {
+            Map<String, Object> provenance = new LinkedHashMap<>();
+            provenance.put("source", "upload");
+            provenance.put("name", name);
+            provenance.put("filename", file);
+            ModelArtifact artifact = new ModelArtifact(id, null, "uploaded", 0, architecture.id(), datasetId.id(), "external",
+                    json.writeValueAsString(provenance), null, stored(target.resolve(Checkpoints.DJL_FILE)),
+                    stored(target.resolve(Checkpoints.SAFETENSORS_FILE)), Instant.now());
+            return artifacts.saveAndFlush(artifact);
+        } catch (IOException | RuntimeException e) {
+            Checkpoints.deleteTree(target);
+            throw e;
+        }
     }
 
     private static <T> T parse(String field, String value, java.util.function.Supplier<T> parser, String allowed) {

@@ -7,6 +7,7 @@ import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Size;
 import java.util.List;
 import java.util.UUID;
@@ -24,15 +25,15 @@ import java.util.UUID;
 public record CreateEvaluationRequest(
         @Schema(description = "the model to evaluate; or give jobId and checkpoint") UUID modelId,
         @Schema(description = "a training job whose model to evaluate") UUID jobId,
-        @Schema(description = "best-robust (default) or last, with jobId") String checkpoint,
+        @Size(max = 40) @Schema(description = "best-robust (default) or last, with jobId") String checkpoint,
         @Min(0) @Max(1_000_000) @Schema(description = "first N test images; 0 or absent: all") Integer testSubset,
-        @NotEmpty @Size(max = 50) List<@Valid AttackRequest> attacks,
+        @NotEmpty @Size(max = 50) List<@NotNull @Valid AttackRequest> attacks,
         @Schema(description = "evaluate every attack at each of these epsilons (overrides each attack's epsilon)")
-        @Size(max = 20) List<@DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double> epsilons,
+        @Size(max = 20) List<@NotNull @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double> epsilons,
         @Min(0) Long seed,
         @Valid @Schema(description = "masking checks, feature analysis and pictures; on by default") DiagnosticsRequest diagnostics,
         @Schema(description = "where it runs: auto (the default: a GPU when this instance has one), cpu or gpu",
-                allowableValues = {"auto", "cpu", "gpu"}) String device) {
+                allowableValues = {"auto", "cpu", "gpu"}) @Size(max = 40) String device) {
 
     /**
      * @param type fgsm, pgd, apgd-ce, apgd-dlr, apgd-t, square, transfer or ensemble
@@ -47,12 +48,12 @@ public record CreateEvaluationRequest(
      * @param surrogateAttack transfer: the attack run on the surrogate (default PGD-20); its epsilon is this attack's
      */
     public record AttackRequest(
-            @Schema(example = "pgd") String type,
+            @Size(max = 40) @Schema(example = "pgd") String type,
             @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double epsilon,
             @Min(1) @Max(1000) Integer steps,
             @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double stepSize,
             @Min(1) @Max(100) Integer restarts,
-            String loss,
+            @Size(max = 40) String loss,
             @Min(1) @Max(99) Integer targets,
             @Min(1) @Max(100_000) Integer queries,
             UUID surrogateModelId,

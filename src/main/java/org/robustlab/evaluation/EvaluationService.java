@@ -21,10 +21,13 @@ public class EvaluationService {
     private final EvaluationPlans plans;
     private final org.robustlab.runner.EvaluationRunner runner;
     private final org.robustlab.runner.DevicePool devices;
+    private final org.robustlab.dataset.DatasetCatalog datasets;
 
     EvaluationService(EvaluationJobRepository evaluations, ModelArtifactRepository models, Scheduler scheduler, ObjectMapper json,
-            EvaluationPlans plans, org.robustlab.runner.EvaluationRunner runner, org.robustlab.runner.DevicePool devices) {
+            EvaluationPlans plans, org.robustlab.runner.EvaluationRunner runner, org.robustlab.runner.DevicePool devices,
+            org.robustlab.dataset.DatasetCatalog datasets) {
         this.devices = devices;
+        this.datasets = datasets;
         this.runner = runner;
         this.evaluations = evaluations;
         this.models = models;
@@ -37,6 +40,7 @@ public class EvaluationService {
         EvaluationPlans.attacks(request);
         devices.checkRequest(request.device());
         ModelArtifact model = resolveModel(request);
+        datasets.checkTest(org.robustlab.ml.data.DatasetId.fromId(model.getDataset()), request.testSubset() == null ? 0 : request.testSubset());
         plans.surrogates(request, model);
         CreateEvaluationRequest stored = new CreateEvaluationRequest(model.getId(), request.jobId(), request.checkpoint(),
                 request.testSubset(), request.attacks(), request.epsilons(), request.seed(), request.diagnostics(), request.device());
@@ -84,6 +88,12 @@ public class EvaluationService {
      * (it then ends CANCELLED); 409 for one that has ended.
      */
     public EvaluationView cancel(UUID id) {
+        synchronized (org.robustlab.config.Problems.lockFor(id)) {
+            return cancelNow(id);
+        }
+    }
+
+    private EvaluationView cancelNow(UUID id) {
         EvaluationJob job = evaluations.findById(id).orElseThrow(() -> JobNotFoundException.forId("evaluation", id));
         if (job.getState().isTerminal()) {
             throw new org.robustlab.job.IllegalTransitionException("evaluation " + id + " is " + job.getState()

@@ -8,6 +8,7 @@ import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Size;
 import java.util.List;
 import java.util.Set;
@@ -24,12 +25,12 @@ import java.util.Set;
          "seed": 7}""")
 public record CreateTrainingJobRequest(
         @Size(max = 200) String name,
-        @NotBlank @Schema(description = "fashion-mnist, mnist, cifar10 or cifar100", example = "fashion-mnist") String dataset,
+        @NotBlank @Size(max = 40) @Schema(description = "fashion-mnist, mnist, cifar10 or cifar100", example = "fashion-mnist") String dataset,
         @Min(0) @Max(10_000_000) @Schema(description = "train on a seeded sample of this many training images; 0 or absent: all") Integer trainSubset,
-        @Schema(description = "small-cnn (28x28 only), resnet18, preact-resnet18 or wrn-34-10; default small-cnn for 28x28 datasets, resnet18 otherwise") String model,
-        @Schema(description = "standard, arr, pgd-at or trades; default arr") String method,
+        @Size(max = 40) @Schema(description = "small-cnn (28x28 only), resnet18, preact-resnet18 or wrn-34-10; default small-cnn for 28x28 datasets, resnet18 otherwise") String model,
+        @Size(max = 40) @Schema(description = "standard, arr, pgd-at or trades; default arr") String method,
         @JsonProperty("lambda") @DecimalMin("0") @DecimalMax("1000") @Schema(description = "ARR weight; default 1") Double lambda,
-        @Schema(description = "ARR divergence: kl or l2; default kl") String divergence,
+        @Size(max = 40) @Schema(description = "ARR divergence: kl or l2; default kl") String divergence,
         @DecimalMin("0") @DecimalMax("1000") @Schema(description = "TRADES weight; default 6") Double beta,
         @Min(0) @Max(10_000) @Schema(description = "epochs over which lambda or beta rises linearly from 0") Integer weightWarmupEpochs,
         @Valid AttackRequest attack,
@@ -39,10 +40,12 @@ public record CreateTrainingJobRequest(
         @Valid ScheduleRequest schedule,
         @Valid ValidationRequest validation,
         @Schema(description = "CIFAR augmentation (crop and flip); default on for CIFAR, off otherwise") Boolean augment,
+        @Valid @Schema(description = "the catastrophic-overfitting stop of adversarial methods; default on, threshold 0.2")
+        CatastrophicOverfittingRequest catastrophicOverfitting,
         @Min(0) @Schema(description = "seed of every random choice; default 1") Long seed,
         @Size(max = 20) Set<@NotBlank @Size(max = 100) String> tags,
         @Schema(description = "where it trains: auto (the default: a GPU when this instance has one), cpu or gpu",
-                allowableValues = {"auto", "cpu", "gpu"}) String device) {
+                allowableValues = {"auto", "cpu", "gpu"}) @Size(max = 40) String device) {
 
     /**
      * The inner attack for ARR, PGD-AT and TRADES (epsilon also sets the validation attack's budget).
@@ -55,7 +58,7 @@ public record CreateTrainingJobRequest(
      * @param trainingMode craft with the model in training mode; default false (true for PGD-AT)
      */
     public record AttackRequest(
-            @Schema(example = "fgsm") String type,
+            @Size(max = 40) @Schema(example = "fgsm") String type,
             @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double epsilon,
             @Min(1) @Max(1000) Integer steps,
             @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double stepSize,
@@ -70,7 +73,7 @@ public record CreateTrainingJobRequest(
      * @param nesterov default false
      */
     public record OptimizerRequest(
-            String type,
+            @Size(max = 40) String type,
             @DecimalMin(value = "0", inclusive = false) @DecimalMax("10") Double learningRate,
             @DecimalMin("0") @DecimalMax(value = "1", inclusive = false) Double momentum,
             @DecimalMin("0") @DecimalMax("1") Double weightDecay,
@@ -81,8 +84,19 @@ public record CreateTrainingJobRequest(
      * @param milestones epochs of a multistep schedule
      * @param gamma the multistep factor; default 0.1
      */
-    public record ScheduleRequest(String type, List<@Min(0) Integer> milestones,
+    public record ScheduleRequest(@Size(max = 40) String type, @Size(max = 100) List<@NotNull @Min(0) @Max(10_000) Integer> milestones,
             @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double gamma) {}
+
+    /**
+     * The catastrophic-overfitting stop (Wong et al., 2020): the run ends, state STOPPED, when validation PGD
+     * accuracy falls more than {@code threshold} below the best seen; its best-robust model is kept. It applies
+     * to the adversarial methods (arr, pgd-at, trades) only: a standard model's robust accuracy always falls.
+     *
+     * @param enabled default true for adversarial methods; must not be true for standard training
+     * @param threshold the fall, in accuracy; default 0.2
+     */
+    public record CatastrophicOverfittingRequest(Boolean enabled,
+            @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double threshold) {}
 
     /**
      * @param size training images held out for validation; default 1000

@@ -62,12 +62,7 @@ class JobController {
     Page<TrainingJobView> list(@RequestParam(required = false) JobState state, @RequestParam(required = false) String method,
             @RequestParam(required = false) String dataset, @RequestParam(required = false) String tag,
             @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
-        if (page < 0) {
-            throw new InvalidRequestException("page", "page must be >= 0; got " + page);
-        }
-        if (size < 1 || size > 200) {
-            throw new InvalidRequestException("size", "size must be in [1, 200]; got " + size);
-        }
+        org.robustlab.config.Problems.checkPage(page, size);
         return jobs.list(state, method, dataset, tag, PageRequest.of(page, size, Sort.by(Sort.Direction.DESC, "createdAt")));
     }
 

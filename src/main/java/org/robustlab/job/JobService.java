@@ -28,10 +28,13 @@ public class JobService {
     private final ObjectMapper json;
     private final JobViewCache views;
     private final org.robustlab.runner.DevicePool devices;
+    private final org.robustlab.dataset.DatasetCatalog datasets;
 
     JobService(TrainingJobRepository jobs, EpochMetricRepository metrics, ModelArtifactRepository models, JobStore store,
-            Scheduler scheduler, TrainingRunner runner, ObjectMapper json, JobViewCache views, org.robustlab.runner.DevicePool devices) {
+            Scheduler scheduler, TrainingRunner runner, ObjectMapper json, JobViewCache views, org.robustlab.runner.DevicePool devices,
+            org.robustlab.dataset.DatasetCatalog datasets) {
         this.devices = devices;
+        this.datasets = datasets;
         this.views = views;
         this.jobs = jobs;
         this.metrics = metrics;
@@ -45,6 +48,7 @@ public class JobService {
     public TrainingJobView submit(CreateTrainingJobRequest request) {
         var plan = TrainingPlans.from(request);
         devices.checkRequest(request.device());
+        datasets.checkTraining(plan.dataset(), plan.trainSubset(), plan.validationSize());
         TrainingJob job = new TrainingJob(UUID.randomUUID(), request.name(), plan.method().method().id(), plan.dataset().id(),
                 plan.architecture().id(), plan.epochs(), json.writeValueAsString(request),
                 request.tags() == null ? Set.of() : request.tags(), Instant.now());
@@ -74,7 +78,17 @@ public class JobService {
         return metrics.findByJob(id).stream().map(EpochMetric::toMetrics).toList();
     }
 
+    /**
+     * Cancels a QUEUED job at once and asks a RUNNING one to stop; 409 for one that has ended. Cancels of
+     * one job take turns on this instance, so that concurrent ones agree (one cancels, the others see it).
+     */
     public TrainingJobView cancel(UUID id) {
+        synchronized (org.robustlab.config.Problems.lockFor(id)) {
+            return cancelNow(id);
+        }
+    }
+
+    private TrainingJobView cancelNow(UUID id) {
         TrainingJob job = find(id);
         if (job.isTerminal()) {
             throw new IllegalTransitionException("training job " + id + " is " + job.getState() + "; only QUEUED or RUNNING jobs can be cancelled");

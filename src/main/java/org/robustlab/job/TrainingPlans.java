@@ -73,10 +73,20 @@ public final class TrainingPlans {
                     r.batchSize() == null ? 128 : r.batchSize(), lr, o.momentum() == null ? 0.9f : o.momentum().floatValue(),
                     o.nesterov() != null && o.nesterov(), o.weightDecay() == null ? 5e-4f : o.weightDecay().floatValue(),
                     schedule, r.augment() == null ? dataset.isCifar() : r.augment(), epsilon,
-                    v.pgdSteps() == null ? 10 : v.pgdSteps(), 0.2f, r.seed() == null ? 1 : r.seed());
+                    v.pgdSteps() == null ? 10 : v.pgdSteps(), collapseDrop(r.catastrophicOverfitting(), method), r.seed() == null ? 1 : r.seed());
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(null, e.getMessage());
         }
+    }
+
+    /** The catastrophic-overfitting stop's threshold: 0 (off) for standard training, else 0.2 or as asked. */
+    static float collapseDrop(CreateTrainingJobRequest.CatastrophicOverfittingRequest c, Method method) {
+        boolean enabled = c == null || c.enabled() == null ? method != Method.STANDARD : c.enabled();
+        if (method == Method.STANDARD && enabled) {
+            throw new InvalidRequestException("catastrophicOverfitting.enabled", "the catastrophic-overfitting stop applies to the"
+                    + " adversarial methods (arr, pgd-at, trades) only: a standard model's robust accuracy always falls");
+        }
+        return enabled ? (c == null || c.threshold() == null ? 0.2f : c.threshold().floatValue()) : 0f;
     }
 
     static float defaultEpsilon(DatasetId dataset) {

@@ -180,18 +180,19 @@ public final class ReportPages {
     /** The attack's budget in words: steps, step size, restarts, queries, surrogate. */
     static String budget(JsonNode a) {
         List<String> parts = new ArrayList<>();
-        String type = Html.str(a.path("type"));
-        if (!type.equals("SQUARE") && !type.equals("FGSM")) {
+        // reports written before attack types were spelled as in requests say APGD_T rather than apgd-t
+        String type = Html.str(a.path("type")).toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        if (!type.equals("square") && !type.equals("fgsm")) {
             parts.add(a.path("steps").asInt() + " steps");
         }
-        if (type.equals("PGD")) {
+        if (type.equals("pgd")) {
             parts.add("step " + Html.num(a.path("stepSize"), "%.4g"));
         }
         if (a.path("restarts").asInt() > 1) {
-            parts.add(type.equals("APGD_T") || type.equals("ENSEMBLE") ? a.path("restarts").asInt() + " target classes"
+            parts.add(type.equals("apgd-t") || type.equals("ensemble") ? a.path("restarts").asInt() + " target classes"
                     : a.path("restarts").asInt() + " restarts");
         }
-        if (type.equals("SQUARE") || type.equals("ENSEMBLE")) {
+        if (type.equals("square") || type.equals("ensemble")) {
             parts.add(a.path("queries").asInt() + " queries");
         }
         if (!Html.str(a.path("surrogate")).isEmpty()) {

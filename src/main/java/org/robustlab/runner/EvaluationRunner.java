@@ -169,9 +169,10 @@ public class EvaluationRunner {
     }
 
     private void finish(UUID id, JobState state, String reason, String report) {
+        String safeReason = org.robustlab.config.Problems.withoutPaths(reason, properties.runsDir(), "runs", properties.dataDir(), "data-dir");
         evaluations.findById(id).ifPresent(e -> {
             e.setState(state);
-            e.setFailureReason(reason);
+            e.setFailureReason(safeReason);
             e.setReportJson(report);
             if (state == JobState.SUCCEEDED) {
                 e.setPercent(100);

@@ -98,7 +98,7 @@ public class TrainingRunner {
             execute(id, slot);
         } catch (IOException | RuntimeException e) {
             log.error("training job {} failed in the runner", id, e);
-            store.finish(id, JobState.FAILED, "internal error while running the job: " + e.getMessage());
+            store.finish(id, JobState.FAILED, reason("internal error while running the job: " + e.getMessage()));
         } finally {
             devices.release(slot, holder);
         }
@@ -164,7 +164,7 @@ public class TrainingRunner {
                 } else {
                     outcome[0] = "FAILED";
                     outcome[1] = "the worker process exited with code " + exit + " without reporting a result"
-                            + " (native crash or out of memory?); see " + logFile;
+                            + " (native crash or out of memory?); see its log, " + logFile;
                 }
             }
         } finally {
@@ -179,7 +179,12 @@ public class TrainingRunner {
         if (state == JobState.SUCCEEDED) {
             store.update(id, j -> j.setProgress(plan.epochs(), j.getBatches(), j.getBatches(), 1.0, Instant.now()));
         }
-        store.finish(id, state, state == JobState.SUCCEEDED ? null : outcome[1]);
+        store.finish(id, state, state == JobState.SUCCEEDED ? null : reason(outcome[1]));
+    }
+
+    /** A failure reason for clients: server folders named by their setting (runs, data-dir), never as paths. */
+    private String reason(String message) {
+        return org.robustlab.config.Problems.withoutPaths(message, properties.runsDir(), "runs", properties.dataDir(), "data-dir");
     }
 
     private void registerModels(UUID id, Path runDir, TrainingJob job, TrainingPlan plan) throws IOException {

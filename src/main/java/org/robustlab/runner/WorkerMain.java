@@ -126,7 +126,8 @@ public final class WorkerMain {
         m.put("status", switch (result.status()) {
             case COMPLETED -> "SUCCEEDED";
             case CANCELLED -> "CANCELLED";
-            default -> "FAILED";
+            case CATASTROPHIC_OVERFITTING -> "STOPPED";
+            case DIVERGED -> "FAILED";
         });
         m.put("outcome", result.status().name());
         m.put("reason", result.reason());
@@ -135,6 +136,7 @@ public final class WorkerMain {
     }
 
     private static void evaluate(WorkerTask task, Device device, Cancellation cancellation) throws Exception {
+        long start = System.nanoTime();
         WorkerTask.EvaluationTask e = task.evaluation();
         DatasetId dataset = DatasetId.fromId(e.dataset());
         DatasetLocator locator = new DatasetLocator(Path.of(task.dataDir()), task.downloadDatasets());
@@ -175,6 +177,7 @@ public final class WorkerMain {
                 }
                 report = report.withDiagnostics(d.checks(), d.features(), List.copyOf(d.pictures().keySet()));
             }
+            report = report.withSeconds((System.nanoTime() - start) / 1e9);
             Files.writeString(Path.of(e.reportFile()), GSON.toJson(finite(GSON.toJsonTree(report))));
             emit("finished", Map.of("status", "SUCCEEDED"));
         }

@@ -38,7 +38,7 @@ public final class GpuTaskFiles {
         CreateTrainingJobRequest request = new CreateTrainingJobRequest("arr-" + architecture + "-gpu", "fashion-mnist", trainImages,
                 architecture, "arr", 1.0, "kl", null, null, new CreateTrainingJobRequest.AttackRequest("fgsm", 0.1, null, null, null, null),
                 epochs, 128, new CreateTrainingJobRequest.OptimizerRequest("sgd", 0.05, 0.9, 5e-4, false),
-                new CreateTrainingJobRequest.ScheduleRequest("constant", null, null), null, null, 1L, null, "gpu");
+                new CreateTrainingJobRequest.ScheduleRequest("constant", null, null), null, null, null, 1L, null, "gpu");
         TrainingPlan plan = TrainingPlans.from(request);
         Files.writeString(out.resolve("train.json"), GSON.toJson(new WorkerTask("train", plan, work + "/train", "gpu-run/data",
                 false, "gpu0", null)));

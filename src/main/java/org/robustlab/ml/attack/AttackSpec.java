@@ -1,5 +1,7 @@
 package org.robustlab.ml.attack;
 
+import com.google.gson.annotations.SerializedName;
+
 /**
  * An attack and its budget. {@code epsilon} and {@code stepSize} are in [0,1] pixel units (L-inf) or
  * in the L2 norm of the pixel difference (L2).
@@ -60,17 +62,31 @@ public record AttackSpec(
      * APGD-T, then Square, each run only on the examples the previous ones did not break.
      */
     public enum AttackType {
-        FGSM, PGD, APGD_CE, APGD_DLR, APGD_T, SQUARE, ENSEMBLE;
+        // written as the API's requests spell them; the alternates read files written before
+        @SerializedName(value = "fgsm", alternate = "FGSM") FGSM,
+        @SerializedName(value = "pgd", alternate = "PGD") PGD,
+        @SerializedName(value = "apgd-ce", alternate = "APGD_CE") APGD_CE,
+        @SerializedName(value = "apgd-dlr", alternate = "APGD_DLR") APGD_DLR,
+        @SerializedName(value = "apgd-t", alternate = "APGD_T") APGD_T,
+        @SerializedName(value = "square", alternate = "SQUARE") SQUARE,
+        @SerializedName(value = "ensemble", alternate = "ENSEMBLE") ENSEMBLE;
 
         boolean linfOnly() {
             return this != FGSM && this != PGD;
         }
     }
 
-    public enum Norm { LINF, L2 }
+    public enum Norm {
+        @SerializedName(value = "linf", alternate = "LINF") LINF,
+        @SerializedName(value = "l2", alternate = "L2") L2
+    }
 
     /** CE: cross-entropy; CW: the margin loss of Carlini and Wagner; KL: KL to the clean output (TRADES). */
-    public enum Objective { CE, CW, KL }
+    public enum Objective {
+        @SerializedName(value = "ce", alternate = "CE") CE,
+        @SerializedName(value = "cw", alternate = "CW") CW,
+        @SerializedName(value = "kl", alternate = "KL") KL
+    }
 
     /** FGSM (Goodfellow et al., 2015): one signed-gradient step of size epsilon, no random start. */
     public static AttackSpec fgsm(float epsilon) {

@@ -70,6 +70,41 @@ public final class DatasetLocator {
                 + (id.isCifar() ? " (or enable downloading)" : ""));
     }
 
+    /**
+     * The number of images in the training or test part, from the files' headers or sizes (nothing is
+     * loaded): the official counts for a CIFAR set that will be downloaded, -1 for a missing set.
+     */
+    public int count(DatasetId id, boolean train) {
+        Path folder = findFolder(id);
+        if (folder == null) {
+            if (id.isCifar() && downloadEnabled) {
+                return train ? 50_000 : 10_000;
+            }
+            return -1;
+        }
+        return switch (id) {
+            case FASHION_MNIST, MNIST -> IdxReader.count(resolveIdx(folder, (train ? "train" : "t10k") + "-labels-idx1-ubyte"));
+            case CIFAR10 -> {
+                long bytes = 0;
+                for (Path f : train ? List.of(folder.resolve("data_batch_1.bin"), folder.resolve("data_batch_2.bin"),
+                        folder.resolve("data_batch_3.bin"), folder.resolve("data_batch_4.bin"), folder.resolve("data_batch_5.bin"))
+                        : List.of(folder.resolve("test_batch.bin"))) {
+                    bytes += size(f);
+                }
+                yield (int) (bytes / (1 + 3072));
+            }
+            case CIFAR100 -> (int) (size(folder.resolve(train ? "train.bin" : "test.bin")) / (2 + 3072));
+        };
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     /** Loads the training or test part of a dataset, downloading CIFAR first if needed and allowed. */
     public ImageDataset load(DatasetId id, boolean train) {
         Path folder = findFolder(id);

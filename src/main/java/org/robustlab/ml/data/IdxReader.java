@@ -33,6 +33,19 @@ public final class IdxReader {
         return labels;
     }
 
+    /** The number of items (the first dimension) of an IDX file, from its header alone. */
+    public static int count(Path file) {
+        try (DataInputStream in = new DataInputStream(open(file))) {
+            int magic = in.readInt();
+            if ((magic >>> 16) != 0 || (magic & 0xFF) < 1) {
+                throw new DatasetFormatException(file.getFileName() + ": not an IDX file (magic 0x" + Integer.toHexString(magic) + ")");
+            }
+            return in.readInt();
+        } catch (java.io.IOException e) {
+            throw new DatasetFormatException(file.getFileName() + ": cannot read its header: " + e.getMessage());
+        }
+    }
+
     private static byte[] read(Path file, int expectedDims, int[] dims) {
         if (!Files.isRegularFile(file)) {
             throw new DatasetFormatException(file + ": file not found");

@@ -205,10 +205,12 @@ public final class Diagnostics {
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
         double maxSumDeviation = 0;
+        long nonFinite = 0;
         for (int b = 0; b < loader.batchesPerEpoch(); b++) {
             try (NDManager s = manager.newSubManager()) {
                 BatchLoader.Batch batch = loader.batch(s, 0, b);
                 NDArray out = Forward.logits(model, batch.x(), false);
+                nonFinite += out.isNaN().logicalOr(out.isInfinite()).sum().getLong();
                 min = Math.min(min, out.min().getFloat());
                 max = Math.max(max, out.max().getFloat());
                 float[] sums = out.sum(new int[] {1}).toFloatArray();
@@ -216,6 +218,10 @@ public final class Diagnostics {
                     maxSumDeviation = Math.max(maxSumDeviation, Math.abs(v - 1.0));
                 }
             }
+        }
+        if (nonFinite > 0) {
+            return check("outputs-are-logits", false, nonFinite + " outputs are NaN or infinite: the model's outputs are not usable"
+                    + " logits, and no accuracy measured on it means anything", Map.of("nonFiniteOutputs", (double) nonFinite));
         }
         boolean probabilities = min >= 0 && max <= 1 && maxSumDeviation < 1e-3;
         return check("outputs-are-logits", !probabilities,

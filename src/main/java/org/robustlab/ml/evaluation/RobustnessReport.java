@@ -19,7 +19,8 @@ import org.robustlab.ml.attack.AttackSpec;
  * @param maskingChecks signs of gradient masking, each passed or failed with its numbers (empty when not run)
  * @param featureAnalysis penultimate-feature statistics (null when not run or not available)
  * @param plots names of the pictures made for this report ({@code <name>.png})
- * @param seconds wall time
+ * @param seconds wall time of the whole evaluation (in the service: from the worker's start to its report, model and
+ *     data loading and the diagnostics included)
  */
 public record RobustnessReport(
         String checkpoint,
@@ -53,6 +54,12 @@ public record RobustnessReport(
     /** The result for {@code label} at {@code epsilon}, or null. */
     public AttackResult result(String label, float epsilon) {
         return results.stream().filter(r -> r.label().equals(label) && r.epsilon() == epsilon).findFirst().orElse(null);
+    }
+
+    /** This report with its wall time. */
+    public RobustnessReport withSeconds(double wallSeconds) {
+        return new RobustnessReport(checkpoint, testPoints, seed, cleanAccuracy, results, worstCaseAccuracy, perClassAccuracy,
+                maskingChecks, featureAnalysis, plots, wallSeconds);
     }
 
     /** This report with the diagnostics' findings added. */

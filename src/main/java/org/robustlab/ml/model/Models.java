@@ -27,8 +27,9 @@ public final class Models {
     }
 
     /**
-     * A new model in {@code manager}'s engine with PyTorch's default initialisation drawn from the
-     * engine's random generator (seed it first for reproducible weights). The caller closes it.
+     * A new model in {@code manager}'s engine, initialised from the engine's random generator (seed it first
+     * for reproducible weights): PyTorch's default, except SmallCNN, which gets the TRADES code's own
+     * initialisation ({@link SmallCnn}). The caller closes it.
      */
     public static Model create(ModelSpec spec, NDManager manager) {
         Model model = Model.newInstance(spec.architecture().id(), manager.getDevice(), "PyTorch");
@@ -36,6 +37,9 @@ public final class Models {
         model.setBlock(block);
         block.initialize(model.getNDManager(), DataType.FLOAT32, inputShape(spec, 1));
         initializeLikePyTorch(block, model.getNDManager());
+        if (spec.architecture() == Architecture.SMALL_CNN) {
+            SmallCnn.initializeLikeTrades(NamedSequential.child(block, "net"), model.getNDManager());
+        }
         return model;
     }
 

@@ -25,6 +25,16 @@ public class NamedSequential extends AbstractBlock {
         return this;
     }
 
+    /** The child of {@code parent} that was added as {@code name} (DJL prefixes each child's name with its index). */
+    public static Block child(Block parent, String name) {
+        for (var e : parent.getChildren()) {
+            if (e.getKey().replaceFirst("^\\d+", "").equals(name)) {
+                return e.getValue();
+            }
+        }
+        throw new IllegalArgumentException("no child block '" + name + "' in " + parent.getChildren().keys());
+    }
+
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDList current = inputs;

@@ -29,7 +29,13 @@ import java.util.TreeMap;
  */
 public final class Safetensors {
 
-    private static final long MAX_HEADER = 100L << 20;
+    /**
+     * The largest header read: WideResNet-34-10's, the biggest architecture here, is about 30 KB; a larger one is
+     * refused before it is parsed.
+     */
+    public static final long MAX_HEADER = 1L << 20;
+    /** The most tensors a file may hold (WideResNet-34-10 has about 300). */
+    public static final int MAX_TENSORS = 4096;
 
     private Safetensors() {}
 
@@ -91,7 +97,11 @@ public final class Safetensors {
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, lenBuf, 0);
             long headerLen = lenBuf.flip().getLong();
-            if (headerLen <= 0 || headerLen > MAX_HEADER || headerLen > size - 8) {
+            if (headerLen > MAX_HEADER && headerLen <= size - 8) {
+                throw new IllegalArgumentException(file.getFileName() + ": the header of " + headerLen + " bytes is over the limit of "
+                        + MAX_HEADER + " bytes (a model of this service needs about 30,000)");
+            }
+            if (headerLen <= 0 || headerLen > size - 8) {
                 throw new IllegalArgumentException(file.getFileName() + ": not a safetensors file: header length "
                         + headerLen + " does not fit a file of " + size + " bytes");
             }
@@ -108,35 +118,59 @@ public final class Safetensors {
             }
             long dataStart = 8 + headerLen;
             long dataSize = size - dataStart;
+            int count = header.size() - (header.has("__metadata__") ? 1 : 0);
+            if (count > MAX_TENSORS) {
+                throw new IllegalArgumentException(file.getFileName() + ": " + count + " tensors; at most " + MAX_TENSORS
+                        + " are accepted");
+            }
             Map<String, Tensor> tensors = new LinkedHashMap<>();
+            TreeMap<Long, long[]> ranges = new TreeMap<>();
             for (Map.Entry<String, JsonElement> e : header.entrySet()) {
                 if (e.getKey().equals("__metadata__")) {
                     continue;
                 }
+                String name = clip(e.getKey());
+                long[] offsets;
+                String dtype;
+                long[] shape;
                 try {
                     JsonObject t = e.getValue().getAsJsonObject();
-                    String dtype = t.get("dtype").getAsString();
-                    long[] shape = new Gson().fromJson(t.get("shape"), long[].class);
-                    long[] offsets = new Gson().fromJson(t.get("data_offsets"), long[].class);
-                    int width = switch (dtype) {
-                        case "F32", "I32" -> 4;
-                        case "F64", "I64" -> 8;
-                        case "F16", "BF16" -> 2;
-                        default -> throw new IllegalArgumentException("dtype " + dtype + " is not supported");
-                    };
-                    if (offsets.length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataSize
-                            || offsets[1] - offsets[0] != width * elements(shape)) {
-                        throw new IllegalArgumentException("data offsets " + Arrays.toString(offsets)
-                                + " do not match shape " + Arrays.toString(shape) + " of " + dtype + " within " + dataSize + " data bytes");
+                    dtype = t.get("dtype").getAsString();
+                    shape = new Gson().fromJson(t.get("shape"), long[].class);
+                    offsets = new Gson().fromJson(t.get("data_offsets"), long[].class);
+                    if (shape == null || offsets == null) {
+                        throw new IllegalStateException("missing shape or data_offsets");
                     }
-                    ByteBuffer data = ByteBuffer.allocate((int) (offsets[1] - offsets[0]));
-                    readFully(ch, data, dataStart + offsets[0]);
-                    tensors.put(e.getKey(), new Tensor(dtype, shape, data.flip()));
-                } catch (IllegalStateException | NullPointerException | JsonParseException ex) {
-                    throw new IllegalArgumentException(file.getFileName() + ": tensor '" + e.getKey() + "' has a malformed header entry");
-                } catch (IllegalArgumentException ex) {
-                    throw new IllegalArgumentException(file.getFileName() + ": tensor '" + e.getKey() + "': " + ex.getMessage());
+                } catch (RuntimeException ex) {
+                    throw new IllegalArgumentException(file.getFileName() + ": tensor '" + name + "' has a malformed header entry"
+                            + " (it needs a string dtype, a list shape and two data_offsets)");
                 }
+                int width = switch (dtype) {
+                    case "F32", "I32" -> 4;
+                    case "F64", "I64" -> 8;
+                    case "F16", "BF16" -> 2;
+                    default -> throw new IllegalArgumentException(file.getFileName() + ": tensor '" + name + "': dtype '"
+                            + clip(dtype) + "' is not supported");
+                };
+                long elements = elements(shape);
+                if (offsets.length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataSize
+                        || elements > Integer.MAX_VALUE / 8 || offsets[1] - offsets[0] != width * elements) {
+                    throw new IllegalArgumentException(file.getFileName() + ": tensor '" + name + "': data offsets "
+                            + clip(Arrays.toString(offsets)) + " do not match shape " + clip(Arrays.toString(shape)) + " of " + dtype
+                            + " within " + dataSize + " data bytes");
+                }
+                if (offsets[1] > offsets[0]) {
+                    var before = ranges.floorEntry(offsets[0]);
+                    var after = ranges.ceilingEntry(offsets[0]);
+                    if (before != null && before.getValue()[1] > offsets[0] || after != null && after.getKey() < offsets[1]) {
+                        throw new IllegalArgumentException(file.getFileName() + ": tensor '" + name + "': data offsets "
+                                + Arrays.toString(offsets) + " overlap another tensor's");
+                    }
+                    ranges.put(offsets[0], offsets);
+                }
+                ByteBuffer data = ByteBuffer.allocate((int) (offsets[1] - offsets[0]));
+                readFully(ch, data, dataStart + offsets[0]);
+                tensors.put(e.getKey(), new Tensor(dtype, shape, data.flip()));
             }
             return tensors;
         }
@@ -178,11 +212,18 @@ public final class Safetensors {
             if (!t.dtype().equals("F32")) {
                 throw new IllegalArgumentException(file.getFileName() + ": tensor '" + e.getKey() + "' is " + t.dtype() + "; expected F32");
             }
+            float[] values = t.floats();
+            for (int i = 0; i < values.length; i++) {
+                if (!Float.isFinite(values[i])) {
+                    throw new IllegalArgumentException(file.getFileName() + ": tensor '" + e.getKey() + "' holds " + values[i]
+                            + " at index " + i + "; a model's weights must be finite numbers");
+                }
+            }
         }
         for (String name : tensors.keySet()) {
             if (!params.containsKey(name) && !name.endsWith("num_batches_tracked")
                     && !name.equals("normalize.mean") && !name.equals("normalize.std")) {
-                throw new IllegalArgumentException(file.getFileName() + ": unexpected tensor '" + name
+                throw new IllegalArgumentException(file.getFileName() + ": unexpected tensor '" + clip(name)
                         + "'; is the file for this architecture?");
             }
         }
@@ -232,11 +273,15 @@ public final class Safetensors {
         long n = 1;
         for (long d : shape) {
             if (d < 0) {
-                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+                throw new IllegalArgumentException("negative dimension in shape " + clip(Arrays.toString(shape)));
             }
-            n *= d;
+            n = d == 0 || n <= Long.MAX_VALUE / d ? n * d : Long.MAX_VALUE;
         }
         return n;
+    }
+
+    private static String clip(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 80) + "... (" + s.length() + " characters)";
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {

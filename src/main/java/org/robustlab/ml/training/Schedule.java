@@ -7,11 +7,11 @@ import java.util.List;
  * Learning-rate schedules, as a function of fractional epochs t in [0, epochs).
  *
  * @param type the shape
- * @param milestones epochs at which a multistep schedule multiplies by {@code gamma}
+ * @param milestones the (fractional) epochs at which a multistep schedule multiplies by {@code gamma}
  * @param gamma the multistep factor
  * @param peakFraction where a piecewise-linear schedule peaks, as a fraction of the run
  */
-public record Schedule(Type type, List<Integer> milestones, float gamma, float peakFraction) {
+public record Schedule(Type type, List<Double> milestones, float gamma, float peakFraction) {
 
     public enum Type {
         /** lr constant. */
@@ -48,13 +48,18 @@ public record Schedule(Type type, List<Integer> milestones, float gamma, float p
         return new Schedule(Type.CONSTANT, List.of(), 1f, 0.4f);
     }
 
-    /** The paper's schedule scaled to {@code epochs}: times 0.1 at 50% and 75% (100 and 150 of 200). */
+    /**
+     * The paper's schedule scaled to {@code epochs}: times 0.1 at 50% and 75% of the run (epochs 100 and 150
+     * of 200). The milestones are fractional, so that a short run decays half-way through it too (a 1-epoch
+     * run at 0.5 and 0.75 of its epoch), not from its first batch.
+     */
     public static Schedule paper(int epochs) {
-        return new Schedule(Type.MULTISTEP, List.of(epochs / 2, epochs * 3 / 4), 0.1f, 0.4f);
+        return new Schedule(Type.MULTISTEP, List.of(epochs * 0.5, epochs * 0.75), 0.1f, 0.4f);
     }
 
+    /** lr times {@code gamma} at each of the whole epochs {@code milestones}. */
     public static Schedule multistep(List<Integer> milestones, float gamma) {
-        return new Schedule(Type.MULTISTEP, milestones, gamma, 0.4f);
+        return new Schedule(Type.MULTISTEP, milestones.stream().map(Integer::doubleValue).toList(), gamma, 0.4f);
     }
 
     public static Schedule cosine() {
@@ -70,8 +75,7 @@ public record Schedule(Type type, List<Integer> milestones, float gamma, float p
         return switch (type) {
             case CONSTANT -> base;
             case MULTISTEP -> {
-                int epoch = (int) Math.floor(t);
-                long passed = milestones.stream().filter(m -> epoch >= m).count();
+                long passed = milestones.stream().filter(m -> t >= m).count();
                 yield (float) (base * Math.pow(gamma, passed));
             }
             case COSINE -> (float) (base * 0.5 * (1 + Math.cos(Math.PI * t / epochs)));

@@ -39,7 +39,7 @@ class AttackTest {
     void setUp() {
         manager = NDManager.newBaseManager();
         Engine.getInstance().setRandomSeed(3);
-        model = Models.create(ModelSpec.of(Architecture.SMALL_CNN, DatasetId.FASHION_MNIST), manager);
+        model = org.robustlab.testing.UntrainedModels.smallCnn(manager);
         x = manager.randomUniform(0f, 1f, new Shape(16, 1, 28, 28));
         y = manager.randomInteger(0, 10, new Shape(16), DataType.INT32);
     }

@@ -34,7 +34,7 @@ class StrongAttackTest {
     void setUp() {
         manager = NDManager.newBaseManager();
         Engine.getInstance().setRandomSeed(5);
-        model = Models.create(ModelSpec.of(Architecture.SMALL_CNN, DatasetId.FASHION_MNIST), manager);
+        model = org.robustlab.testing.UntrainedModels.smallCnn(manager);
         x = manager.randomUniform(0f, 1f, new Shape(12, 1, 28, 28));
         // labels = the model's own predictions, so that every example starts correctly classified and is attacked
         y = Forward.logits(model.getBlock(), x, false).argMax(1).toType(DataType.INT32, false);

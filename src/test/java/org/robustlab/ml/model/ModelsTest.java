@@ -40,6 +40,43 @@ class ModelsTest {
         }
     }
 
+    /**
+     * SmallCNN as the TRADES code initialises it: Kaiming-normal convolutions, std sqrt(2 / fan_in) (conv2:
+     * fan_in 32 * 3 * 3 = 288, std 0.0833), zero convolution biases, a zero last layer; fc1 keeps PyTorch's
+     * default, uniform in +-1/sqrt(1024).
+     */
+    @Test
+    void smallCnnIsInitialisedAsTheTradesCodeDoes() {
+        try (NDManager manager = NDManager.newBaseManager();
+                Model model = Models.create(ModelSpec.of(Architecture.SMALL_CNN, DatasetId.FASHION_MNIST), manager)) {
+            ai.djl.nn.Block net = NamedSequential.child(model.getBlock(), "net");
+            ai.djl.nn.Block features = NamedSequential.child(net, "feature_extractor");
+            ai.djl.nn.Block classifier = NamedSequential.child(net, "classifier");
+            float[] conv2 = NamedSequential.child(features, "conv2").getDirectParameters().get("weight").getArray().toFloatArray();
+            double mean = 0;
+            double sq = 0;
+            for (float v : conv2) {
+                mean += v;
+                sq += v * v;
+            }
+            mean /= conv2.length;
+            double std = Math.sqrt(sq / conv2.length - mean * mean);
+            assertThat(conv2.length).isEqualTo(32 * 32 * 9);
+            assertThat(std).isCloseTo(Math.sqrt(2.0 / 288), org.assertj.core.data.Offset.offset(0.004));
+            assertThat(NamedSequential.child(features, "conv1").getDirectParameters().get("bias").getArray().toFloatArray()).containsOnly(0f);
+            ai.djl.nn.Block fc3 = NamedSequential.child(classifier, "fc3");
+            assertThat(fc3.getDirectParameters().get("weight").getArray().toFloatArray()).containsOnly(0f);
+            assertThat(fc3.getDirectParameters().get("bias").getArray().toFloatArray()).containsOnly(0f);
+            float[] fc1 = NamedSequential.child(classifier, "fc1").getDirectParameters().get("weight").getArray().toFloatArray();
+            float bound = (float) (1 / Math.sqrt(1024));
+            double largest = 0;
+            for (float v : fc1) {
+                largest = Math.max(largest, Math.abs(v));
+            }
+            assertThat(largest).isLessThanOrEqualTo(bound).isGreaterThan(bound / 2);
+        }
+    }
+
     private static long count(Architecture a, DatasetId d, NDManager manager) {
         try (Model model = Models.create(ModelSpec.of(a, d), manager)) {
             return Models.parameterCount(model.getBlock());

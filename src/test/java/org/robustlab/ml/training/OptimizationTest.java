@@ -55,10 +55,17 @@ class OptimizationTest {
     @Test
     void schedulesHaveTheirShapes() {
         Schedule paper = Schedule.paper(200);
-        assertThat(paper.milestones()).containsExactly(100, 150);
+        assertThat(paper.milestones()).containsExactly(100.0, 150.0);
         assertThat(paper.at(0.1f, 99.99, 200)).isCloseTo(0.1f, within(1e-7f));
         assertThat(paper.at(0.1f, 100, 200)).isCloseTo(0.01f, within(1e-7f));
         assertThat(paper.at(0.1f, 150.5, 200)).isCloseTo(0.001f, within(1e-8f));
+        // a 1-epoch run decays half-way through its epoch, not from its first batch
+        Schedule shortRun = Schedule.paper(1);
+        assertThat(shortRun.at(0.1f, 0.0, 1)).isEqualTo(0.1f);
+        assertThat(shortRun.at(0.1f, 0.49, 1)).isEqualTo(0.1f);
+        assertThat(shortRun.at(0.1f, 0.5, 1)).isCloseTo(0.01f, within(1e-8f));
+        assertThat(shortRun.at(0.1f, 0.8, 1)).isCloseTo(0.001f, within(1e-9f));
+        assertThat(Schedule.multistep(List.of(2, 4), 0.5f).at(1f, 3.9, 10)).isEqualTo(0.5f);
         Schedule cosine = Schedule.cosine();
         assertThat(cosine.at(0.2f, 0, 10)).isCloseTo(0.2f, within(1e-7f));
         assertThat(cosine.at(0.2f, 5, 10)).isCloseTo(0.1f, within(1e-7f));
