@@ -27,7 +27,7 @@ public class ArtifactStore {
 
     /** Registers the checkpoint in {@code checkpointDir} (if it exists) as a model of {@code kind}. */
     public Optional<ModelArtifact> register(UUID jobId, Path runDir, Path checkpointDir, String kind, String architecture,
-            String dataset, String method, String hyperparameters) throws IOException {
+            String dataset, String method, String hyperparameters, String owner) throws IOException {
         Path source = Checkpoints.existing(checkpointDir);
         if (source == null) {
             return Optional.empty();
@@ -44,6 +44,7 @@ public class ArtifactStore {
         ModelArtifact artifact = new ModelArtifact(id, jobId, kind, epoch, architecture, dataset, method, hyperparameters,
                 metrics, stored(target.resolve(Checkpoints.DJL_FILE)), stored(target.resolve(Checkpoints.SAFETENSORS_FILE)),
                 Instant.now());
+        artifact.setOwner(owner);
         return Optional.of(artifacts.save(artifact));
     }
 

@@ -35,6 +35,7 @@ public class ModelArtifact {
     private String safetensorsSha256;
     @Column(name = "safetensors_size")
     private long safetensorsSize;
+    private String owner;
     @Column(name = "created_at")
     private Instant createdAt;
 
@@ -75,4 +76,13 @@ public class ModelArtifact {
     public StoredFile djl() { return new StoredFile(djlPath, djlSha256, djlSize); }
     public StoredFile safetensors() { return new StoredFile(safetensorsPath, safetensorsSha256, safetensorsSize); }
     public Instant getCreatedAt() { return createdAt; }
+
+    /** Who created it: the name of the API key that submitted it (null for what predates keys). */
+    public String getOwner() {
+        return owner;
+    }
+
+    public void setOwner(String owner) {
+        this.owner = owner;
+    }
 }

@@ -14,4 +14,6 @@ public interface ModelArtifactRepository extends JpaRepository<ModelArtifact, UU
     Optional<ModelArtifact> findByJobIdAndKind(UUID jobId, String kind);
 
     Page<ModelArtifact> findAllByOrderByCreatedAtDesc(Pageable pageable);
+
+    Page<ModelArtifact> findByOwnerOrderByCreatedAtDesc(String owner, Pageable pageable);
 }

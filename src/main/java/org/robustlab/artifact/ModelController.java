@@ -35,20 +35,29 @@ class ModelController {
     private final ModelArtifactRepository models;
     private final ObjectMapper json;
     private final ModelUploads uploads;
+    private final org.robustlab.security.Visibility visibility;
 
-    ModelController(ModelArtifactRepository models, ObjectMapper json, ModelUploads uploads) {
+    ModelController(ModelArtifactRepository models, ObjectMapper json, ModelUploads uploads, org.robustlab.security.Visibility visibility) {
+        this.visibility = visibility;
         this.models = models;
         this.json = json;
         this.uploads = uploads;
     }
 
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
-    @Operation(summary = "Upload a model trained elsewhere (safetensors, PyTorch state-dict names and layout) to evaluate it",
+    @Operation(operationId = "uploadModel", summary = "Upload a model trained elsewhere (safetensors, PyTorch state-dict names and layout) to evaluate it",
             description = "Parts: file (the .safetensors), model (an architecture id, e.g. resnet18), dataset (e.g. cifar10), "
                     + "optional name. The file must hold every tensor of the architecture with its exact shape, as F32; "
                     + "a bad file gets a 400 and nothing is stored.")
-    ResponseEntity<ModelView> upload(@RequestPart("file") MultipartFile file, @RequestParam("model") String model,
-            @RequestParam("dataset") String dataset, @RequestParam(value = "name", required = false) String name) throws IOException {
+@io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "201", description = "stored",
+            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Location", description = "the model's URL",
+                    schema = @io.swagger.v3.oas.annotations.media.Schema(type = "string")))
+    ResponseEntity<ModelView> upload(@RequestPart("file") MultipartFile file,
+            @RequestPart("model") @io.swagger.v3.oas.annotations.media.Schema(description = "the architecture",
+                    allowableValues = {"small-cnn", "resnet18", "preact-resnet18", "wrn-34-10"}) String model,
+            @RequestPart("dataset") @io.swagger.v3.oas.annotations.media.Schema(description = "what it was trained on",
+                    allowableValues = {"fashion-mnist", "mnist", "cifar10", "cifar100"}) String dataset,
+            @RequestPart(value = "name", required = false) String name) throws IOException {
         if (file.isEmpty()) {
             throw new InvalidRequestException("file", "file is empty; send the .safetensors file as the multipart part 'file'");
         }
@@ -62,25 +71,33 @@ class ModelController {
     /** A model and where it came from. */
     record ModelView(UUID id, UUID jobId, String kind, int epoch, String architecture, String dataset, String method,
             Object hyperparameters, Object training, String djlSha256, long djlSize, String safetensorsSha256,
-            long safetensorsSize, java.time.Instant createdAt) {}
+            long safetensorsSize, String owner, java.time.Instant createdAt) {}
 
     @GetMapping
-    @Operation(summary = "Models, newest first")
-    Page<ModelView> list(@RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
+    @Operation(operationId = "listModels", summary = "Models, newest first")
+    org.robustlab.config.PageView<ModelView> list(@RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
         org.robustlab.config.Problems.checkPage(page, size);
-        return models.findAllByOrderByCreatedAtDesc(PageRequest.of(page, size)).map(this::view);
+        String owner = visibility.listOwner(null);
+        return org.robustlab.config.PageView.of((owner == null ? models.findAllByOrderByCreatedAtDesc(PageRequest.of(page, size))
+                : models.findByOwnerOrderByCreatedAtDesc(owner, PageRequest.of(page, size))).map(this::view));
     }
 
     @GetMapping("/{id}")
-    @Operation(summary = "A model: job, method, hyperparameters, dataset and metrics")
+    @Operation(operationId = "getModel", summary = "A model: job, method, hyperparameters, dataset and metrics")
     ModelView get(@PathVariable UUID id) {
         return view(find(id));
     }
 
     @GetMapping("/{id}/download")
-    @Operation(summary = "The model file, streamed, with its SHA-256 in the X-Checksum-SHA256 header",
+    @Operation(operationId = "downloadModel", summary = "The model file, streamed, with its SHA-256 in the X-Checksum-SHA256 header",
             description = "format=safetensors (PyTorch state-dict names and layout) or format=djl (DJL's .params)")
-    ResponseEntity<Resource> download(@PathVariable UUID id, @RequestParam(defaultValue = "safetensors") String format) throws IOException {
+@io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200", description = "the file",
+            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "X-Checksum-SHA256", description = "the file's SHA-256, hex",
+                    schema = @io.swagger.v3.oas.annotations.media.Schema(type = "string")),
+            content = @io.swagger.v3.oas.annotations.media.Content(mediaType = "application/octet-stream",
+                    schema = @io.swagger.v3.oas.annotations.media.Schema(type = "string", format = "binary")))
+    ResponseEntity<Resource> download(@PathVariable UUID id, @RequestParam(defaultValue = "safetensors") @io.swagger.v3.oas.annotations.Parameter(schema =
+            @io.swagger.v3.oas.annotations.media.Schema(allowableValues = {"safetensors", "djl"})) String format) throws IOException {
         ModelArtifact model = find(id);
         ModelArtifact.StoredFile file = switch (format) {
             case "safetensors" -> model.safetensors();
@@ -101,12 +118,12 @@ class ModelController {
     }
 
     private ModelArtifact find(UUID id) {
-        return models.findById(id).orElseThrow(() -> JobNotFoundException.forId("model", id));
+        return models.findById(id).filter(m -> visibility.canRead(m.getOwner())).orElseThrow(() -> JobNotFoundException.forId("model", id));
     }
 
     private ModelView view(ModelArtifact m) {
         return new ModelView(m.getId(), m.getJobId(), m.getKind(), m.getEpoch(), m.getArchitecture(), m.getDataset(),
                 m.getMethod(), m.getHyperparameters() == null ? null : json.readTree(m.getHyperparameters()), m.getMetrics() == null ? null : json.readTree(m.getMetrics()),
-                m.djl().sha256(), m.djl().size(), m.safetensors().sha256(), m.safetensors().size(), m.getCreatedAt());
+                m.djl().sha256(), m.djl().size(), m.safetensors().sha256(), m.safetensors().size(), m.getOwner(), m.getCreatedAt());
     }
 }

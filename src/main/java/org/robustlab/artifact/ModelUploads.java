@@ -36,6 +36,13 @@ public class ModelUploads {
     private final RobustLabProperties properties;
     private final ObjectMapper json;
 
+    private org.robustlab.security.Quotas quotas;
+
+    @org.springframework.beans.factory.annotation.Autowired
+    void setQuotas(org.robustlab.security.Quotas quotas) {
+        this.quotas = quotas;
+    }
+
     ModelUploads(ModelArtifactRepository artifacts, RobustLabProperties properties, ObjectMapper json) {
         this.artifacts = artifacts;
         this.properties = properties;
@@ -48,6 +55,7 @@ public class ModelUploads {
      * was written.
      */
     public ModelArtifact upload(InputStream content, String filename, String model, String dataset, String name) throws IOException {
+        quotas.submission(org.robustlab.security.Caller.current());
         if (name != null && (name.length() > 200 || name.chars().anyMatch(Character::isISOControl))) {
             throw new InvalidRequestException("name", "name must be at most 200 characters without control characters; got "
                     + name.length() + " characters");
@@ -98,6 +106,7 @@ public class ModelUploads {
             ModelArtifact artifact = new ModelArtifact(id, null, "uploaded", 0, architecture.id(), datasetId.id(), "external",
                     json.writeValueAsString(provenance), null, stored(target.resolve(Checkpoints.DJL_FILE)),
                     stored(target.resolve(Checkpoints.SAFETENSORS_FILE)), Instant.now());
+            artifact.setOwner(org.robustlab.security.Caller.current().name());
             return artifacts.saveAndFlush(artifact);
         } catch (IOException | RuntimeException e) {
             Checkpoints.deleteTree(target);

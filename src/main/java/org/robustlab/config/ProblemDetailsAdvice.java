@@ -63,6 +63,20 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         return Problems.of(HttpStatus.CONFLICT, "corrupted-artifact", "Corrupted model file", e.getMessage());
     }
 
+    @ExceptionHandler(org.robustlab.security.ForbiddenException.class)
+    ProblemDetail forbidden(org.robustlab.security.ForbiddenException e) {
+        return Problems.of(HttpStatus.FORBIDDEN, "forbidden", "Forbidden", e.getMessage());
+    }
+
+    @ExceptionHandler(org.robustlab.security.TooManyRequestsException.class)
+    ResponseEntity<ProblemDetail> tooMany(org.robustlab.security.TooManyRequestsException e) {
+        ResponseEntity.BodyBuilder r = ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS);
+        if (e.retryAfterSeconds() > 0) {
+            r.header(HttpHeaders.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
+        }
+        return r.body(Problems.of(HttpStatus.TOO_MANY_REQUESTS, "too-many-requests", "Too many requests", e.getMessage()));
+    }
+
     @ExceptionHandler(ObjectOptimisticLockingFailureException.class)
     ProblemDetail concurrentChange(ObjectOptimisticLockingFailureException e) {
         return Problems.of(HttpStatus.CONFLICT, "concurrent-change", "Changed meanwhile",
@@ -124,6 +138,12 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
     protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException e, HttpHeaders headers,
             HttpStatusCode status, WebRequest request) {
         Throwable cause = e.getMostSpecificCause();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof RequestSizeFilter.BodyTooLargeException) {
+                return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE)
+                        .body(Problems.of(HttpStatus.CONTENT_TOO_LARGE, "too-large", "Request too large", t.getMessage()));
+            }
+        }
         ProblemDetail p;
         if (cause instanceof UnrecognizedPropertyException u) {
             String field = path(u);

@@ -107,9 +107,13 @@ public final class Problems {
     /** A problem document as JSON text, for answers written outside Spring MVC. */
     static String json(int status, String detail) {
         HttpStatus s = HttpStatus.resolve(status);
-        String title = s == null ? "Error" : s.getReasonPhrase();
-        return "{\"type\":\"" + BASE + "http-" + status + "\",\"title\":\"" + escape(title) + "\",\"status\":" + status
-                + ",\"detail\":\"" + escape(detail) + "\"}";
+        return json(status, "http-" + status, s == null ? "Error" : s.getReasonPhrase(), detail);
+    }
+
+    /** A problem document with its own type and title, as JSON text. */
+    public static String json(int status, String type, String title, String detail) {
+        return "{\"type\":\"" + BASE + type + "\",\"title\":\"" + escape(title) + "\",\"status\":" + status
+                + ",\"detail\":\"" + escape(safe(detail)) + "\"}";
     }
 
     private static String escape(String s) {

@@ -5,6 +5,9 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Positive;
+import java.time.Duration;
+import org.springframework.util.unit.DataSize;
 import java.nio.file.Path;
 import java.util.List;
 import org.robustlab.ml.engine.EngineSettings;
@@ -19,6 +22,8 @@ import org.springframework.validation.annotation.Validated;
  * @param downloadDatasets whether missing CIFAR archives may be downloaded (checksum-checked)
  * @param workers the worker processes that run jobs
  * @param engine the native PyTorch library the service and its workers load
+ * @param security API keys and who may read what
+ * @param limits what one key may ask of the service
  */
 @Validated
 @ConfigurationProperties("robustlab")
@@ -27,7 +32,9 @@ public record RobustLabProperties(
         @NotNull Path runsDir,
         boolean downloadDatasets,
         @NotNull @Valid Workers workers,
-        @NotNull @Valid Engine engine) {
+        @NotNull @Valid Engine engine,
+        @NotNull @Valid Security security,
+        @NotNull @Valid Limits limits) {
 
     /**
      * @param maxConcurrent jobs running at once on CPU (with GPUs: one per GPU)
@@ -79,4 +86,37 @@ public record RobustLabProperties(
             return new EngineSettings(libraryPath, version, flavor, offline, cudnnBenchmark);
         }
     }
+
+    /**
+     * @param adminKeyFile where the first admin key is written when the database has none (readable by its owner only)
+     * @param privateReads false (the default): everyone with a key reads every job, evaluation and model; true:
+     *     viewers and researchers see only their own, admins all
+     */
+    public record Security(@NotNull Path adminKeyFile, boolean privateReads) {}
+
+    /**
+     * Limits per key and per request; a breach is a 429 (or a 400 for a job too big to run, a 413 for a body too
+     * large), with Retry-After where waiting helps.
+     *
+     * @param maxActivePerOwner queued plus running training jobs and evaluations of one owner
+     * @param maxTrainingCost the largest training job, in SmallCNN image-passes (see ComputeCost: the paper's 200
+     *     epochs of ResNet-18 ARR-FGSM on CIFAR-10 are 5.5e9, 200 epochs of PGD-AT-10 on WideResNet-34-10 2.3e11)
+     * @param maxEvaluationCost the largest evaluation, in SmallCNN image-passes (AutoAttack's standard budget on the
+     *     10,000 CIFAR-10 test images and a WideResNet-34-10 is 5.4e10)
+     * @param submissionsPerMinute submissions (jobs, evaluations, uploads, keys) per key and minute, on each instance
+     * @param maxJsonBody the largest JSON request body
+     * @param sse caps on server-sent event streams
+     */
+    public record Limits(@Min(1) int maxActivePerOwner, @Positive double maxTrainingCost, @Positive double maxEvaluationCost,
+            @Min(1) int submissionsPerMinute, @NotNull DataSize maxJsonBody, @NotNull @Valid Sse sse) {}
+
+    /**
+     * @param maxPerJob streams open on one job
+     * @param maxPerKey streams open with one key
+     * @param maxTotal streams open on this instance
+     * @param heartbeat how often an idle stream sends a comment (so that a vanished client is found and released)
+     * @param timeout how long a stream stays open at most; the client reconnects
+     */
+    public record Sse(@Min(1) int maxPerJob, @Min(1) int maxPerKey, @Min(1) int maxTotal, @NotNull Duration heartbeat,
+            @NotNull Duration timeout) {}
 }

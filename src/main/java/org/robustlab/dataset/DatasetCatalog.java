@@ -37,9 +37,10 @@ public class DatasetCatalog {
 
     /**
      * Checks a training request's data: the dataset is present (or will be downloaded), the validation split
-     * leaves images to train on, and {@code trainSubset} fits what is left.
+     * leaves images to train on, and {@code trainSubset} fits what is left. Returns the number of images the
+     * job will train on.
      */
-    public void checkTraining(DatasetId id, int trainSubset, int validationSize) {
+    public int checkTraining(DatasetId id, int trainSubset, int validationSize) {
         int count = present(id, true);
         if (validationSize >= count) {
             throw new InvalidRequestException("validation.size", "validation.size " + validationSize + " must be below the "
@@ -51,15 +52,20 @@ public class DatasetCatalog {
                     + " training images of " + id.id() + " left after holding out " + validationSize
                     + " for validation (validation.size); ask for at most " + left + ", or 0 for all");
         }
+        return trainSubset > 0 ? trainSubset : left;
     }
 
-    /** Checks an evaluation's data: the dataset's test part is present and holds {@code testSubset} images. */
-    public void checkTest(DatasetId id, int testSubset) {
+    /**
+     * Checks an evaluation's data: the dataset's test part is present and holds {@code testSubset} images.
+     * Returns the number of images the evaluation will use.
+     */
+    public int checkTest(DatasetId id, int testSubset) {
         int count = present(id, false);
         if (testSubset > count) {
             throw new InvalidRequestException("testSubset", "testSubset " + testSubset + " is more than the " + count
                     + " test images of " + id.id() + "; ask for at most " + count + ", or 0 for all");
         }
+        return testSubset > 0 ? testSubset : count;
     }
 
     private int present(DatasetId id, boolean train) {

@@ -28,7 +28,7 @@ class DatasetController {
     record DatasetView(String id, String status, String folder, String detail, int classes, List<Integer> shape) {}
 
     @GetMapping
-    @Operation(summary = "Datasets: present, downloadable or missing, with the folder each is read from")
+    @Operation(operationId = "listDatasets", summary = "Datasets: present, downloadable or missing, with the folder each is read from")
     List<DatasetView> list() {
         return Arrays.stream(DatasetId.values()).map(d -> {
             DatasetLocator.Availability a = catalog.availability(d);

@@ -25,7 +25,7 @@ import java.util.UUID;
 public record CreateEvaluationRequest(
         @Schema(description = "the model to evaluate; or give jobId and checkpoint") UUID modelId,
         @Schema(description = "a training job whose model to evaluate") UUID jobId,
-        @Size(max = 40) @Schema(description = "best-robust (default) or last, with jobId") String checkpoint,
+        @Size(max = 40) @Schema(description = "with jobId: default best-robust", allowableValues = {"best-robust", "last"}) String checkpoint,
         @Min(0) @Max(1_000_000) @Schema(description = "first N test images; 0 or absent: all") Integer testSubset,
         @NotEmpty @Size(max = 50) List<@NotNull @Valid AttackRequest> attacks,
         @Schema(description = "evaluate every attack at each of these epsilons (overrides each attack's epsilon)")
@@ -47,13 +47,15 @@ public record CreateEvaluationRequest(
      * @param surrogateModelId transfer: the model the adversarial examples are made on
      * @param surrogateAttack transfer: the attack run on the surrogate (default PGD-20); its epsilon is this attack's
      */
+    @Schema(name = "EvaluationAttack", description = "an attack of an evaluation, with its budget")
     public record AttackRequest(
-            @Size(max = 40) @Schema(example = "pgd") String type,
+            @Size(max = 40) @Schema(example = "pgd",
+                    allowableValues = {"fgsm", "pgd", "apgd-ce", "apgd-dlr", "apgd-t", "square", "transfer", "ensemble"}) String type,
             @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double epsilon,
             @Min(1) @Max(1000) Integer steps,
             @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double stepSize,
             @Min(1) @Max(100) Integer restarts,
-            @Size(max = 40) String loss,
+            @Size(max = 40) @Schema(allowableValues = {"ce", "cw"}) String loss,
             @Min(1) @Max(99) Integer targets,
             @Min(1) @Max(100_000) Integer queries,
             UUID surrogateModelId,

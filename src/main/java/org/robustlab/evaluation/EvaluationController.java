@@ -37,26 +37,32 @@ class EvaluationController {
     }
 
     @PostMapping
-    @Operation(summary = "Evaluate a model under attacks; runs in the background")
+    @Operation(operationId = "submitEvaluation", summary = "Evaluate a model under attacks; runs in the background")
+@io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "202", description = "queued; it runs in the background",
+            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Location", description = "the evaluation's URL",
+                    schema = @io.swagger.v3.oas.annotations.media.Schema(type = "string")))
     ResponseEntity<EvaluationView> submit(@Valid @RequestBody CreateEvaluationRequest request) {
         EvaluationView view = evaluations.submit(request);
         return ResponseEntity.accepted().location(URI.create("/api/v1/evaluations/" + view.id())).body(view);
     }
 
     @PostMapping("/{id}/cancel")
-    @Operation(summary = "Cancel an evaluation: at once if QUEUED, at the next batch if RUNNING; 409 if it has ended")
+    @Operation(operationId = "cancelEvaluation", summary = "Cancel an evaluation: at once if QUEUED, at the next batch if RUNNING; 409 if it has ended")
     EvaluationView cancel(@PathVariable UUID id) {
         return evaluations.cancel(id);
     }
 
     @GetMapping("/{id}")
-    @Operation(summary = "An evaluation: state, progress and, when done, its report")
+    @Operation(operationId = "getEvaluation", summary = "An evaluation: state, progress and, when done, its report")
     EvaluationView get(@PathVariable UUID id) {
         return evaluations.get(id);
     }
 
     @GetMapping("/{id}/report")
-    @Operation(summary = "The robustness report (409 until the evaluation has succeeded)")
+    @Operation(operationId = "getEvaluationReport", summary = "The robustness report (409 until the evaluation has succeeded)")
+@io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200", description = "the report",
+            content = @io.swagger.v3.oas.annotations.media.Content(mediaType = "application/json",
+                    schema = @io.swagger.v3.oas.annotations.media.Schema(implementation = org.robustlab.ml.evaluation.RobustnessReport.class)))
     Object report(@PathVariable UUID id) {
         EvaluationView view = evaluations.get(id);
         if (view.report() == null) {
@@ -67,13 +73,13 @@ class EvaluationController {
     }
 
     @GetMapping(value = "/{id}/report.html", produces = MediaType.TEXT_HTML_VALUE)
-    @Operation(summary = "The report as an HTML page: tables, masking checks, feature analysis and pictures")
+    @Operation(operationId = "getEvaluationReportPage", summary = "The report as an HTML page: tables, masking checks, feature analysis and pictures")
     String reportPage(@PathVariable UUID id) {
         return ReportPages.evaluationPage(evaluations.entry(id), "/api/v1/evaluations/" + id + "/plots/");
     }
 
     @GetMapping(value = "/{id}/plots/{name}.png", produces = MediaType.IMAGE_PNG_VALUE)
-    @Operation(summary = "A picture of the report: accuracy-vs-epsilon, adversarial-examples or saliency")
+    @Operation(operationId = "getEvaluationPlot", summary = "A picture of the report: accuracy-vs-epsilon, adversarial-examples or saliency")
     ResponseEntity<byte[]> plot(@PathVariable UUID id, @PathVariable String name) throws IOException {
         ReportPages.Entry entry = evaluations.entry(id);
         if (name.equals("accuracy-vs-epsilon")) {

@@ -30,6 +30,7 @@ public class EvaluationJob {
     @Column(name = "failure_reason")
     private String failureReason;
     private String device;
+    private String owner;
     private int attempts;
     @Column(name = "created_at")
     private Instant createdAt;
@@ -70,4 +71,13 @@ public class EvaluationJob {
     public void setStartedAt(Instant startedAt) { this.startedAt = startedAt; }
     public Instant getFinishedAt() { return finishedAt; }
     public void setFinishedAt(Instant finishedAt) { this.finishedAt = finishedAt; }
+
+    /** Who created it: the name of the API key that submitted it (null for what predates keys). */
+    public String getOwner() {
+        return owner;
+    }
+
+    public void setOwner(String owner) {
+        this.owner = owner;
+    }
 }

@@ -116,6 +116,7 @@ public class EvaluationPlans {
     }
 
     /** The diagnostics plan, or null when disabled. */
+    /** The diagnostics an evaluation runs, or null when switched off. */
     static Diagnostics.Plan diagnostics(CreateEvaluationRequest r, List<AttackSpec> attacks) {
         CreateEvaluationRequest.DiagnosticsRequest d = r.diagnostics();
         if (d != null && Boolean.FALSE.equals(d.enabled())) {

@@ -22,10 +22,15 @@ public class EvaluationService {
     private final org.robustlab.runner.EvaluationRunner runner;
     private final org.robustlab.runner.DevicePool devices;
     private final org.robustlab.dataset.DatasetCatalog datasets;
+    private final org.robustlab.security.Visibility visibility;
+    private final org.robustlab.security.Quotas quotas;
 
     EvaluationService(EvaluationJobRepository evaluations, ModelArtifactRepository models, Scheduler scheduler, ObjectMapper json,
             EvaluationPlans plans, org.robustlab.runner.EvaluationRunner runner, org.robustlab.runner.DevicePool devices,
-            org.robustlab.dataset.DatasetCatalog datasets) {
+            org.robustlab.dataset.DatasetCatalog datasets, org.robustlab.security.Visibility visibility,
+            org.robustlab.security.Quotas quotas) {
+        this.visibility = visibility;
+        this.quotas = quotas;
         this.devices = devices;
         this.datasets = datasets;
         this.runner = runner;
@@ -36,23 +41,37 @@ public class EvaluationService {
         this.plans = plans;
     }
 
+    /**
+     * Checks and queues an evaluation: the caller's submission rate, the attacks, the device, the model, the data,
+     * the surrogates, the estimated cost and the caller's number of active jobs; nothing is stored unless all pass.
+     */
     public EvaluationView submit(CreateEvaluationRequest request) {
-        EvaluationPlans.attacks(request);
+        org.robustlab.security.Caller caller = org.robustlab.security.Caller.current();
+        quotas.submission(caller);
+        java.util.List<org.robustlab.ml.attack.AttackSpec> attacks = EvaluationPlans.attacks(request);
         devices.checkRequest(request.device());
         ModelArtifact model = resolveModel(request);
-        datasets.checkTest(org.robustlab.ml.data.DatasetId.fromId(model.getDataset()), request.testSubset() == null ? 0 : request.testSubset());
+        int points = datasets.checkTest(org.robustlab.ml.data.DatasetId.fromId(model.getDataset()),
+                request.testSubset() == null ? 0 : request.testSubset());
         plans.surrogates(request, model);
+        quotas.evaluationCost(org.robustlab.ml.training.ComputeCost.evaluation(
+                org.robustlab.ml.model.Architecture.fromId(model.getArchitecture()), attacks, points, EvaluationPlans.diagnostics(request, attacks)));
         CreateEvaluationRequest stored = new CreateEvaluationRequest(model.getId(), request.jobId(), request.checkpoint(),
                 request.testSubset(), request.attacks(), request.epsilons(), request.seed(), request.diagnostics(), request.device());
-        EvaluationJob job = new EvaluationJob(UUID.randomUUID(), model.getId(), json.writeValueAsString(stored), Instant.now());
-        evaluations.saveAndFlush(job);
-        scheduler.schedule(SchedulerConfig.evaluationInstance(job.getId()), Instant.now());
-        return view(job);
+        String storedJson = json.writeValueAsString(stored);
+        return quotas.withinActiveLimit(caller.name(), () -> {
+            EvaluationJob job = new EvaluationJob(UUID.randomUUID(), model.getId(), storedJson, Instant.now());
+            job.setOwner(caller.name());
+            evaluations.saveAndFlush(job);
+            scheduler.schedule(SchedulerConfig.evaluationInstance(job.getId()), Instant.now());
+            return view(job);
+        });
     }
 
     private ModelArtifact resolveModel(CreateEvaluationRequest r) {
         if (r.modelId() != null) {
-            return models.findById(r.modelId()).orElseThrow(() -> JobNotFoundException.forId("model", r.modelId()));
+            return models.findById(r.modelId()).filter(m -> visibility.canRead(m.getOwner()))
+                    .orElseThrow(() -> JobNotFoundException.forId("model", r.modelId()));
         }
         if (r.jobId() == null) {
             throw new InvalidRequestException("modelId", "give modelId, or jobId with checkpoint best-robust or last");
@@ -61,7 +80,7 @@ public class EvaluationService {
         if (!kind.equals("best-robust") && !kind.equals("last")) {
             throw new InvalidRequestException("checkpoint", "checkpoint must be one of [best-robust, last]; got '" + kind + "'");
         }
-        return models.findByJobIdAndKind(r.jobId(), kind).orElseThrow(() ->
+        return models.findByJobIdAndKind(r.jobId(), kind).filter(m -> visibility.canRead(m.getOwner())).orElseThrow(() ->
                 new JobNotFoundException("training job " + r.jobId() + " has no " + kind + " model (yet)"));
     }
 
@@ -94,7 +113,9 @@ public class EvaluationService {
     }
 
     private EvaluationView cancelNow(UUID id) {
-        EvaluationJob job = evaluations.findById(id).orElseThrow(() -> JobNotFoundException.forId("evaluation", id));
+        EvaluationJob job = evaluations.findById(id).filter(e -> visibility.canRead(e.getOwner()))
+                .orElseThrow(() -> JobNotFoundException.forId("evaluation", id));
+        org.robustlab.security.Caller.current().requireMayChange(job.getOwner(), "evaluation " + id);
         if (job.getState().isTerminal()) {
             throw new org.robustlab.job.IllegalTransitionException("evaluation " + id + " is " + job.getState()
                     + "; only QUEUED or RUNNING evaluations can be cancelled");
@@ -118,12 +139,13 @@ public class EvaluationService {
     }
 
     public EvaluationView get(UUID id) {
-        return view(evaluations.findById(id).orElseThrow(() -> JobNotFoundException.forId("evaluation", id)));
+        return view(evaluations.findById(id).filter(e -> visibility.canRead(e.getOwner()))
+                .orElseThrow(() -> JobNotFoundException.forId("evaluation", id)));
     }
 
     EvaluationView view(EvaluationJob e) {
         return new EvaluationView(e.getId(), e.getModelId(), e.getState(), e.getPercent(), e.getFailureReason(), e.getDevice(),
-                e.getCreatedAt(), e.getStartedAt(), e.getFinishedAt(), json.readTree(e.getRequestJson()),
+                e.getOwner(), e.getCreatedAt(), e.getStartedAt(), e.getFinishedAt(), json.readTree(e.getRequestJson()),
                 e.getReportJson() == null ? null : json.readTree(e.getReportJson()));
     }
 }

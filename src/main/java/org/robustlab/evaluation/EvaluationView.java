@@ -4,6 +4,13 @@ import java.time.Instant;
 import java.util.UUID;
 import org.robustlab.job.JobState;
 
-/** An evaluation job as the API shows it. */
+/**
+ * An evaluation job as the API shows it.
+ *
+ * @param request the request as stored (with modelId resolved)
+ * @param report the report, once SUCCEEDED
+ */
 public record EvaluationView(UUID id, UUID modelId, JobState state, double percent, String failureReason, String device,
-        Instant createdAt, Instant startedAt, Instant finishedAt, Object request, Object report) {}
+        String owner, Instant createdAt, Instant startedAt, Instant finishedAt,
+        @io.swagger.v3.oas.annotations.media.Schema(implementation = CreateEvaluationRequest.class) Object request,
+        @io.swagger.v3.oas.annotations.media.Schema(implementation = org.robustlab.ml.evaluation.RobustnessReport.class) Object report) {}

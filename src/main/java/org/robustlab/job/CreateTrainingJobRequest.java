@@ -25,12 +25,14 @@ import java.util.Set;
          "seed": 7}""")
 public record CreateTrainingJobRequest(
         @Size(max = 200) String name,
-        @NotBlank @Size(max = 40) @Schema(description = "fashion-mnist, mnist, cifar10 or cifar100", example = "fashion-mnist") String dataset,
+        @NotBlank @Size(max = 40) @Schema(description = "the dataset", example = "fashion-mnist",
+                allowableValues = {"fashion-mnist", "mnist", "cifar10", "cifar100"}) String dataset,
         @Min(0) @Max(10_000_000) @Schema(description = "train on a seeded sample of this many training images; 0 or absent: all") Integer trainSubset,
-        @Size(max = 40) @Schema(description = "small-cnn (28x28 only), resnet18, preact-resnet18 or wrn-34-10; default small-cnn for 28x28 datasets, resnet18 otherwise") String model,
-        @Size(max = 40) @Schema(description = "standard, arr, pgd-at or trades; default arr") String method,
+        @Size(max = 40) @Schema(description = "small-cnn (28x28 only), resnet18, preact-resnet18 or wrn-34-10; default small-cnn for 28x28 datasets, resnet18 otherwise",
+                allowableValues = {"small-cnn", "resnet18", "preact-resnet18", "wrn-34-10"}) String model,
+        @Size(max = 40) @Schema(description = "default arr", allowableValues = {"standard", "arr", "pgd-at", "trades"}) String method,
         @JsonProperty("lambda") @DecimalMin("0") @DecimalMax("1000") @Schema(description = "ARR weight; default 1") Double lambda,
-        @Size(max = 40) @Schema(description = "ARR divergence: kl or l2; default kl") String divergence,
+        @Size(max = 40) @Schema(description = "ARR's divergence; default kl", allowableValues = {"kl", "l2"}) String divergence,
         @DecimalMin("0") @DecimalMax("1000") @Schema(description = "TRADES weight; default 6") Double beta,
         @Min(0) @Max(10_000) @Schema(description = "epochs over which lambda or beta rises linearly from 0") Integer weightWarmupEpochs,
         @Valid AttackRequest attack,
@@ -57,8 +59,9 @@ public record CreateTrainingJobRequest(
      * @param randomStart FGSM random start (step 1.25 epsilon); default true
      * @param trainingMode craft with the model in training mode; default false (true for PGD-AT)
      */
+    @Schema(name = "TrainingAttack", description = "the inner attack of a training job")
     public record AttackRequest(
-            @Size(max = 40) @Schema(example = "fgsm") String type,
+            @Size(max = 40) @Schema(example = "fgsm", allowableValues = {"fgsm", "pgd"}) String type,
             @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double epsilon,
             @Min(1) @Max(1000) Integer steps,
             @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double stepSize,
@@ -73,7 +76,7 @@ public record CreateTrainingJobRequest(
      * @param nesterov default false
      */
     public record OptimizerRequest(
-            @Size(max = 40) String type,
+            @Size(max = 40) @Schema(allowableValues = {"sgd"}) String type,
             @DecimalMin(value = "0", inclusive = false) @DecimalMax("10") Double learningRate,
             @DecimalMin("0") @DecimalMax(value = "1", inclusive = false) Double momentum,
             @DecimalMin("0") @DecimalMax("1") Double weightDecay,
@@ -84,7 +87,7 @@ public record CreateTrainingJobRequest(
      * @param milestones epochs of a multistep schedule
      * @param gamma the multistep factor; default 0.1
      */
-    public record ScheduleRequest(@Size(max = 40) String type, @Size(max = 100) List<@NotNull @Min(0) @Max(10_000) Integer> milestones,
+    public record ScheduleRequest(@Size(max = 40) @Schema(allowableValues = {"multistep", "cosine", "piecewise-linear", "constant"}) String type, @Size(max = 100) List<@NotNull @Min(0) @Max(10_000) Integer> milestones,
             @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double gamma) {}
 
     /**

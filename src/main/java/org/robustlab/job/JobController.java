@@ -3,15 +3,10 @@ package org.robustlab.job;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
-import java.io.IOException;
 import java.net.URI;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.robustlab.ml.training.EpochMetrics;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.PageRequest;
@@ -32,81 +27,66 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 @Tag(name = "Training jobs", description = "Train a model with standard training, ARR, PGD-AT or TRADES")
 class JobController {
 
-    private static final ScheduledExecutorService SSE_POLLER = Executors.newScheduledThreadPool(2, r -> {
-        Thread t = new Thread(r, "sse-poller");
-        t.setDaemon(true);
-        return t;
-    });
-
     private final JobService jobs;
+    private final org.robustlab.config.SseStreams streams;
 
-    JobController(JobService jobs) {
+    JobController(JobService jobs, org.robustlab.config.SseStreams streams) {
         this.jobs = jobs;
+        this.streams = streams;
     }
 
     @PostMapping
-    @Operation(summary = "Submit a training job", description = "Answers 202 with the job; it runs in the background.")
+    @Operation(operationId = "submitTrainingJob", summary = "Submit a training job", description = "Answers 202 with the job; it runs in the background.")
+@io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "202", description = "queued; it runs in the background",
+            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Location", description = "the job's URL",
+                    schema = @io.swagger.v3.oas.annotations.media.Schema(type = "string")))
     ResponseEntity<TrainingJobView> submit(@Valid @RequestBody CreateTrainingJobRequest request) {
         TrainingJobView job = jobs.submit(request);
         return ResponseEntity.accepted().location(URI.create("/api/v1/training-jobs/" + job.id())).body(job);
     }
 
     @GetMapping("/{id}")
-    @Operation(summary = "A job: state, progress, latest metrics, models")
+    @Operation(operationId = "getTrainingJob", summary = "A job: state, progress, latest metrics, models")
     TrainingJobView get(@PathVariable UUID id) {
         return jobs.get(id);
     }
 
     @GetMapping
-    @Operation(summary = "Jobs, newest first, filtered by state, method, dataset or tag")
-    Page<TrainingJobView> list(@RequestParam(required = false) JobState state, @RequestParam(required = false) String method,
+    @Operation(operationId = "listTrainingJobs", summary = "Jobs, newest first, filtered by state, method, dataset, tag or owner")
+    org.robustlab.config.PageView<TrainingJobView> list(@RequestParam(required = false) JobState state, @RequestParam(required = false) String method,
             @RequestParam(required = false) String dataset, @RequestParam(required = false) String tag,
+            @RequestParam(required = false) String owner,
             @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
         org.robustlab.config.Problems.checkPage(page, size);
-        return jobs.list(state, method, dataset, tag, PageRequest.of(page, size, Sort.by(Sort.Direction.DESC, "createdAt")));
+        return org.robustlab.config.PageView.of(
+                jobs.list(state, method, dataset, tag, owner, PageRequest.of(page, size, Sort.by(Sort.Direction.DESC, "createdAt"))));
     }
 
     @GetMapping("/{id}/metrics")
-    @Operation(summary = "Per-epoch metrics: losses, clean and robust validation accuracy, learning rate, seconds, images/s")
+    @Operation(operationId = "getTrainingJobMetrics", summary = "Per-epoch metrics: losses, clean and robust validation accuracy, learning rate, seconds, images/s")
     List<EpochMetrics> metrics(@PathVariable UUID id) {
         return jobs.metrics(id);
     }
 
     @PostMapping("/{id}/cancel")
-    @Operation(summary = "Cancel a queued or running job; it stops within one batch and keeps its last checkpoint")
+    @Operation(operationId = "cancelTrainingJob", summary = "Cancel a queued or running job; it stops within one batch and keeps its last checkpoint")
+@io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "202", description = "cancelled (QUEUED) or asked to stop (RUNNING)")
     ResponseEntity<TrainingJobView> cancel(@PathVariable UUID id) {
         return ResponseEntity.status(HttpStatus.ACCEPTED).body(jobs.cancel(id));
     }
 
     @GetMapping(path = "/{id}/events", produces = "text/event-stream")
-    @Operation(summary = "Server-sent events of the job's progress; the stream closes when the job ends")
+    @Operation(operationId = "streamTrainingJobEvents", summary = "Server-sent events of the job's progress (progress, then end); the stream closes when the job ends",
+            description = "An idle stream sends a comment every robustlab.limits.sse.heartbeat and closes after its timeout;"
+                    + " streams are capped per job, per key and in total (429 past them).")
+@io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200", description = "events named progress (the job's"
+            + " view, whenever it changes) and end (the last view), and comments as heartbeats",
+            content = @io.swagger.v3.oas.annotations.media.Content(mediaType = "text/event-stream",
+                    schema = @io.swagger.v3.oas.annotations.media.Schema(type = "string")))
     SseEmitter events(@PathVariable UUID id) {
-        TrainingJobView first = jobs.get(id);
-        SseEmitter emitter = new SseEmitter(0L);
-        Object[] last = {null};
-        ScheduledFuture<?>[] task = {null};
-        Runnable poll = () -> {
-            try {
-                TrainingJobView now = jobs.get(id);
-                Object key = List.of(now.state(), now.progress(), Objects.toString(now.metrics()));
-                if (!key.equals(last[0])) {
-                    last[0] = key;
-                    emitter.send(SseEmitter.event().name(now.state().isTerminal() ? "end" : "progress").id(now.id().toString()).data(now));
-                }
-                if (now.state().isTerminal()) {
-                    emitter.complete();
-                    task[0].cancel(false);
-                }
-            } catch (IOException | RuntimeException e) {
-                emitter.completeWithError(e);
-                if (task[0] != null) {
-                    task[0].cancel(false);
-                }
-            }
-        };
-        task[0] = SSE_POLLER.scheduleWithFixedDelay(poll, 0, 500, TimeUnit.MILLISECONDS);
-        emitter.onCompletion(() -> task[0].cancel(false));
-        emitter.onTimeout(() -> task[0].cancel(false));
-        return emitter;
+        jobs.get(id);
+        return streams.stream(id, org.robustlab.security.Caller.current().keyId(), () -> jobs.cachedView(id),
+                now -> List.of(now.state(), now.progress(), Objects.toString(now.metrics())), now -> now.state().isTerminal(),
+                now -> now.id().toString());
     }
 }

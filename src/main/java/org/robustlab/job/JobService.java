@@ -10,6 +10,8 @@ import org.robustlab.artifact.ModelArtifactRepository;
 import org.robustlab.ml.training.EpochMetrics;
 import org.robustlab.runner.SchedulerConfig;
 import org.robustlab.runner.TrainingRunner;
+import org.robustlab.security.Caller;
+import org.robustlab.security.Visibility;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.Pageable;
 import org.springframework.stereotype.Service;
@@ -29,10 +31,14 @@ public class JobService {
     private final JobViewCache views;
     private final org.robustlab.runner.DevicePool devices;
     private final org.robustlab.dataset.DatasetCatalog datasets;
+    private final Visibility visibility;
+    private final org.robustlab.security.Quotas quotas;
 
     JobService(TrainingJobRepository jobs, EpochMetricRepository metrics, ModelArtifactRepository models, JobStore store,
             Scheduler scheduler, TrainingRunner runner, ObjectMapper json, JobViewCache views, org.robustlab.runner.DevicePool devices,
-            org.robustlab.dataset.DatasetCatalog datasets) {
+            org.robustlab.dataset.DatasetCatalog datasets, Visibility visibility, org.robustlab.security.Quotas quotas) {
+        this.visibility = visibility;
+        this.quotas = quotas;
         this.devices = devices;
         this.datasets = datasets;
         this.views = views;
@@ -45,16 +51,26 @@ public class JobService {
         this.json = json;
     }
 
+    /**
+     * Checks and queues a job: the caller's submission rate, the request, the device, the data, the job's
+     * estimated cost and the caller's number of active jobs, in that order; nothing is stored unless all pass.
+     */
     public TrainingJobView submit(CreateTrainingJobRequest request) {
+        Caller caller = Caller.current();
+        quotas.submission(caller);
         var plan = TrainingPlans.from(request);
         devices.checkRequest(request.device());
-        datasets.checkTraining(plan.dataset(), plan.trainSubset(), plan.validationSize());
-        TrainingJob job = new TrainingJob(UUID.randomUUID(), request.name(), plan.method().method().id(), plan.dataset().id(),
-                plan.architecture().id(), plan.epochs(), json.writeValueAsString(request),
-                request.tags() == null ? Set.of() : request.tags(), Instant.now());
-        jobs.saveAndFlush(job);
-        schedule(job.getId());
-        return view(job);
+        int images = datasets.checkTraining(plan.dataset(), plan.trainSubset(), plan.validationSize());
+        quotas.trainingCost(org.robustlab.ml.training.ComputeCost.training(plan, images));
+        String requestJson = json.writeValueAsString(request);
+        return quotas.withinActiveLimit(caller.name(), () -> {
+            TrainingJob job = new TrainingJob(UUID.randomUUID(), request.name(), plan.method().method().id(), plan.dataset().id(),
+                    plan.architecture().id(), plan.epochs(), requestJson, request.tags() == null ? Set.of() : request.tags(), Instant.now());
+            job.setOwner(caller.name());
+            jobs.saveAndFlush(job);
+            schedule(job.getId());
+            return view(job);
+        });
     }
 
     /** Queues the job's execution unless one is queued already. */
@@ -64,17 +80,29 @@ public class JobService {
         }
     }
 
-    /** The job's view; built at most once per {@link JobViewCache#TTL_MILLIS} ms while many clients poll it. */
+    /**
+     * The job's view for the current caller (404 for a job it may not read); built at most once per
+     * {@link JobViewCache#TTL_MILLIS} ms while many clients poll it.
+     */
     public TrainingJobView get(UUID id) {
+        TrainingJobView view = cachedView(id);
+        if (!visibility.canRead(view.owner())) {
+            throw JobNotFoundException.forId("training job", id);
+        }
+        return view;
+    }
+
+    /** The job's view, for a stream already opened by a caller who may read it. */
+    TrainingJobView cachedView(UUID id) {
         return views.get(id, () -> view(find(id)));
     }
 
-    public Page<TrainingJobView> list(JobState state, String method, String dataset, String tag, Pageable pageable) {
-        return jobs.search(state, method, dataset, tag, pageable).map(this::view);
+    public Page<TrainingJobView> list(JobState state, String method, String dataset, String tag, String owner, Pageable pageable) {
+        return jobs.search(state, method, dataset, tag, visibility.listOwner(owner), pageable).map(this::view);
     }
 
     public List<EpochMetrics> metrics(UUID id) {
-        find(id);
+        get(id);
         return metrics.findByJob(id).stream().map(EpochMetric::toMetrics).toList();
     }
 
@@ -90,6 +118,10 @@ public class JobService {
 
     private TrainingJobView cancelNow(UUID id) {
         TrainingJob job = find(id);
+        if (!visibility.canRead(job.getOwner())) {
+            throw JobNotFoundException.forId("training job", id);
+        }
+        Caller.current().requireMayChange(job.getOwner(), "training job " + id);
         if (job.isTerminal()) {
             throw new IllegalTransitionException("training job " + id + " is " + job.getState() + "; only QUEUED or RUNNING jobs can be cancelled");
         }
@@ -123,7 +155,7 @@ public class JobService {
         return new TrainingJobView(j.getId(), j.getName(), j.getState(), j.getMethod(), j.getDataset(), j.getModel(),
                 Set.copyOf(j.getTags()),
                 new TrainingJobView.Progress(j.getEpoch(), j.getEpochs(), j.getBatch(), j.getBatches(), j.getPercent(), j.getEtaSeconds()),
-                latest, refs, j.getFailureReason(), j.getDevice(), j.getAttempts(), j.getCreatedAt(), j.getStartedAt(),
+                latest, refs, j.getFailureReason(), j.getDevice(), j.getOwner(), j.getAttempts(), j.getCreatedAt(), j.getStartedAt(),
                 j.getFinishedAt(), json.readTree(j.getRequestJson()));
     }
 }

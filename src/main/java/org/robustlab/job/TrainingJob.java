@@ -43,6 +43,7 @@ public class TrainingJob {
     @Column(name = "failure_reason")
     private String failureReason;
     private String device;
+    private String owner;
     private int attempts;
     @Column(name = "cancel_requested")
     private boolean cancelRequested;
@@ -121,5 +122,14 @@ public class TrainingJob {
 
     public boolean isTerminal() {
         return state.isTerminal();
+    }
+
+    /** Who created it: the name of the API key that submitted it (null for what predates keys). */
+    public String getOwner() {
+        return owner;
+    }
+
+    public void setOwner(String owner) {
+        this.owner = owner;
     }
 }

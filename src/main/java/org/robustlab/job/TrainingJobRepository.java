@@ -16,9 +16,10 @@ public interface TrainingJobRepository extends JpaRepository<TrainingJob, UUID> 
               and (:method is null or j.method = :method)
               and (:dataset is null or j.dataset = :dataset)
               and (:tag is null or :tag member of j.tags)
+              and (:owner is null or j.owner = :owner)
             """)
     Page<TrainingJob> search(@Param("state") JobState state, @Param("method") String method,
-            @Param("dataset") String dataset, @Param("tag") String tag, Pageable pageable);
+            @Param("dataset") String dataset, @Param("tag") String tag, @Param("owner") String owner, Pageable pageable);
 
     List<TrainingJob> findByState(JobState state);
 

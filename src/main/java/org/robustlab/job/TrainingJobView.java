@@ -20,10 +20,12 @@ public record TrainingJobView(
         List<ModelRef> models,
         String failureReason,
         String device,
+        String owner,
         int attempts,
         Instant createdAt,
         Instant startedAt,
         Instant finishedAt,
+        @io.swagger.v3.oas.annotations.media.Schema(implementation = CreateTrainingJobRequest.class, description = "the request as submitted")
         Object request) {
 
     /** Where the job is: 1-based epoch and batch, percent of the whole run, and a linear ETA. */

@@ -45,9 +45,13 @@ class ComparisonController {
     record ComparisonRequest(@NotNull @Size(min = 2, max = 10) List<@NotNull UUID> evaluationIds) {}
 
     /** One model's figures in a comparison. */
+    @Schema(name = "ComparisonRow")
     record Row(UUID evaluationId, String model, int testPoints, long seed, String checkpoint, double cleanAccuracy,
-            JsonNode worstCaseAccuracy, JsonNode results, Integer maskingChecksPassed, Integer maskingChecksRun,
-            JsonNode featureAnalysis) {}
+            @io.swagger.v3.oas.annotations.media.ArraySchema(schema = @Schema(implementation = org.robustlab.ml.evaluation.RobustnessReport.WorstCase.class))
+            Object worstCaseAccuracy,
+            @io.swagger.v3.oas.annotations.media.ArraySchema(schema = @Schema(implementation = org.robustlab.ml.evaluation.RobustnessReport.AttackResult.class))
+            Object results, Integer maskingChecksPassed, Integer maskingChecksRun,
+            @Schema(implementation = org.robustlab.ml.evaluation.FeatureAnalysis.class) Object featureAnalysis) {}
 
     /**
      * @param rows one per evaluation, in the order asked
@@ -58,8 +62,12 @@ class ComparisonController {
     record Comparison(List<Row> rows, List<String> notes, String html, String plot) {}
 
     @PostMapping(produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Compare evaluations: clean and worst-case accuracy, masking checks and features, side by side",
+    @Operation(operationId = "compareEvaluations", summary = "Compare evaluations: clean and worst-case accuracy, masking checks and features, side by side",
             description = "Send Accept: text/html to get the page instead of JSON.")
+    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200", description = "the comparison", content = {
+            @io.swagger.v3.oas.annotations.media.Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+                    schema = @Schema(implementation = Comparison.class)),
+            @io.swagger.v3.oas.annotations.media.Content(mediaType = MediaType.TEXT_HTML_VALUE, schema = @Schema(type = "string"))})
     Comparison compare(@Valid @RequestBody ComparisonRequest request) {
         List<ReportPages.Entry> entries = entries(request.evaluationIds());
         String query = query(request.evaluationIds());
@@ -77,12 +85,13 @@ class ComparisonController {
     }
 
     @PostMapping(produces = MediaType.TEXT_HTML_VALUE)
+    @io.swagger.v3.oas.annotations.Hidden
     String comparePage(@Valid @RequestBody ComparisonRequest request) {
         return page(request.evaluationIds());
     }
 
     @GetMapping(value = "/report.html", produces = MediaType.TEXT_HTML_VALUE)
-    @Operation(summary = "The comparison page of evaluationIds (comma-separated)")
+    @Operation(operationId = "getComparisonPage", summary = "The comparison page of evaluationIds (comma-separated)")
     String page(@RequestParam List<UUID> evaluationIds) {
         check(evaluationIds);
         return ReportPages.comparisonPage(entries(evaluationIds),
@@ -90,7 +99,7 @@ class ComparisonController {
     }
 
     @GetMapping(value = "/plots/accuracy-vs-epsilon.png", produces = MediaType.IMAGE_PNG_VALUE)
-    @Operation(summary = "Worst-case accuracy against epsilon, one line per model")
+    @Operation(operationId = "getComparisonChart", summary = "Worst-case accuracy against epsilon, one line per model")
     ResponseEntity<byte[]> chart(@RequestParam List<UUID> evaluationIds) {
         check(evaluationIds);
         return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).body(ReportPages.comparisonChart(entries(evaluationIds)));

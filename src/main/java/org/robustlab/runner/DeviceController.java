@@ -18,7 +18,7 @@ class DeviceController {
     }
 
     @GetMapping
-    @Operation(summary = "libtorch (version, flavour, folder), the GPUs (name, memory) and the jobs on the CPU slots and each GPU")
+    @Operation(operationId = "getDevices", summary = "libtorch (version, flavour, folder), the GPUs (name, memory) and the jobs on the CPU slots and each GPU")
     DevicesView get() {
         return devices.view();
     }

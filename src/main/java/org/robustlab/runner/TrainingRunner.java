@@ -190,8 +190,8 @@ public class TrainingRunner {
     private void registerModels(UUID id, Path runDir, TrainingJob job, TrainingPlan plan) throws IOException {
         String hyper = job.getRequestJson();
         artifacts.register(id, runDir, runDir.resolve(TrainingLoop.LAST), "last", plan.architecture().id(), plan.dataset().id(),
-                plan.method().method().id(), hyper);
+                plan.method().method().id(), hyper, job.getOwner());
         artifacts.register(id, runDir, runDir.resolve(TrainingLoop.BEST), "best-robust", plan.architecture().id(),
-                plan.dataset().id(), plan.method().method().id(), hyper);
+                plan.dataset().id(), plan.method().method().id(), hyper, job.getOwner());
     }
 }

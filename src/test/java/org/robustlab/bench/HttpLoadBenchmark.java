@@ -50,23 +50,24 @@ public final class HttpLoadBenchmark {
                 "-cp", System.getProperty("java.class.path"), "org.robustlab.RobustLabApplication",
                 "--server.port=" + port, "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("db"),
                 "--robustlab.runs-dir=" + dir.resolve("runs"), "--robustlab.data-dir=" + dir.resolve("datasets"),
-                "--logging.level.root=WARN")
+                "--robustlab.security.admin-key-file=" + dir.resolve("admin-key"), "--logging.level.root=WARN")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("service.log").toFile()).start();
         try {
             String base = "http://127.0.0.1:" + port;
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             awaitHealthy(http, base, service, dir);
+            String key = "Bearer " + Files.readString(dir.resolve("admin-key")).strip();
             String body = """
                     {"dataset": "fashion-mnist", "trainSubset": 20000, "epochs": 5, "method": "arr",
                      "attack": {"type": "fgsm", "epsilon": 0.1}, "seed": 1}""";
-            HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/training-jobs"))
+            HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/training-jobs")).header("Authorization", key)
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofString());
             String id = JsonMapper.builder().build().readTree(created.body()).get("id").asString();
             URI job = URI.create(base + "/api/v1/training-jobs/" + id);
             long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
             while (System.nanoTime() < until) {
-                String state = JsonMapper.builder().build().readTree(http.send(HttpRequest.newBuilder(job).build(),
+                String state = JsonMapper.builder().build().readTree(http.send(HttpRequest.newBuilder(job).header("Authorization", key).build(),
                         HttpResponse.BodyHandlers.ofString()).body()).get("state").asString();
                 if (state.equals("RUNNING")) {
                     break;
@@ -89,7 +90,7 @@ public final class HttpLoadBenchmark {
                         while (System.nanoTime() < end) {
                             long start = System.nanoTime();
                             try {
-                                HttpResponse<String> r = http.send(HttpRequest.newBuilder(job).timeout(Duration.ofSeconds(10)).build(),
+                                HttpResponse<String> r = http.send(HttpRequest.newBuilder(job).header("Authorization", key).timeout(Duration.ofSeconds(10)).build(),
                                         HttpResponse.BodyHandlers.ofString());
                                 if (r.statusCode() != 200) {
                                     errors.incrementAndGet();
@@ -115,7 +116,7 @@ public final class HttpLoadBenchmark {
                 t.start();
             }
             done.await();
-            String state = JsonMapper.builder().build().readTree(http.send(HttpRequest.newBuilder(job).build(),
+            String state = JsonMapper.builder().build().readTree(http.send(HttpRequest.newBuilder(job).header("Authorization", key).build(),
                     HttpResponse.BodyHandlers.ofString()).body()).get("state").asString();
             List<Long> sorted = new ArrayList<>(latencies);
             Collections.sort(sorted);
@@ -124,7 +125,7 @@ public final class HttpLoadBenchmark {
             System.out.printf(Locale.ROOT, "requests %d (%.0f/s), errors %d%n", sorted.size(), sorted.size() / (double) seconds, errors.get());
             System.out.printf(Locale.ROOT, "latency ms: p50 %.2f, p90 %.2f, p99 %.2f, max %.2f (target p99 < 20)%n",
                     pct(sorted, 0.50), pct(sorted, 0.90), pct(sorted, 0.99), sorted.get(sorted.size() - 1) / 1e6);
-            http.send(HttpRequest.newBuilder(URI.create(job + "/cancel")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+            http.send(HttpRequest.newBuilder(URI.create(job + "/cancel")).header("Authorization", key).POST(HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.ofString());
             Thread.sleep(2000);
         } finally {

@@ -26,6 +26,7 @@ class CrashRecoveryTest {
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final JsonMapper json = JsonMapper.builder().build();
+    private String key;
 
     @Test
     void aJobInterruptedByARestartResumesFromItsCheckpointAndFinishes(@TempDir Path dir) throws Exception {
@@ -33,6 +34,7 @@ class CrashRecoveryTest {
         JsonNode firstEpoch;
         try (ConfigurableApplicationContext app = start(dir)) {
             String base = base(app);
+            key = java.nio.file.Files.readString(dir.resolve("admin-key")).strip();
             HttpResponse<String> created = post(base + "/api/v1/training-jobs", """
                     {"dataset": "fashion-mnist", "trainSubset": 1024, "epochs": 3, "batchSize": 64,
                      "method": "arr", "attack": {"type": "fgsm", "epsilon": 0.1},
@@ -66,7 +68,8 @@ class CrashRecoveryTest {
                 "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE",
                 "--robustlab.runs-dir=" + dir.resolve("runs"),
                 "--robustlab.data-dir=" + dir.resolve("datasets"),
-                "--robustlab.workers.heap=2g");
+                "--robustlab.workers.heap=2g",
+                "--robustlab.security.admin-key-file=" + dir.resolve("admin-key"));
     }
 
     private static String base(ConfigurableApplicationContext app) {
@@ -85,11 +88,13 @@ class CrashRecoveryTest {
     }
 
     private HttpResponse<String> get(String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + key).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> post(String url, String body) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + key)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 }

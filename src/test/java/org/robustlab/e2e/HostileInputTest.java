@@ -116,8 +116,8 @@ class HostileInputTest extends RealServerTest {
         HttpResponse<String> longId = api.get("/api/v1/training-jobs/" + "a".repeat(3000));
         assertProblem(longId, 400, "id", "a UUID");
         assertThat(longId.body().length()).as("the 3000-character value is not echoed in full").isLessThan(600);
-        HttpResponse<String> notAcceptable = api.http.send(HttpRequest.newBuilder(api.uri("/api/v1/datasets"))
-                .header("Accept", "image/png").build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> notAcceptable = api.send(api.request("/api/v1/datasets")
+                .header("Accept", "image/png").build());
         assertThat(notAcceptable.statusCode()).isEqualTo(406);
     }
 
@@ -162,7 +162,7 @@ class HostileInputTest extends RealServerTest {
                 {"dataset": "fashion-mnist", "trainSubset": 256, "epochs": 1}""");
         List<CompletableFuture<HttpResponse<String>>> cancels = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            cancels.add(api.http.sendAsync(HttpRequest.newBuilder(api.uri("/api/v1/training-jobs/" + queued + "/cancel"))
+            cancels.add(api.http.sendAsync(api.request("/api/v1/training-jobs/" + queued + "/cancel")
                     .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()));
         }
         List<Integer> codes = new ArrayList<>();
@@ -211,9 +211,9 @@ class HostileInputTest extends RealServerTest {
         }
         fields.append("--").append(boundary).append("--\r\n");
         parts.add(fields.toString().getBytes(StandardCharsets.UTF_8));
-        return api.http.send(HttpRequest.newBuilder(api.uri("/api/v1/models"))
+        return api.send(api.request("/api/v1/models")
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArrays(parts)).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofByteArrays(parts)).build());
     }
 
     /** The file with its JSON header changed by {@code change} (the data section as it was). */

@@ -6,15 +6,18 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The real server on a random port, with real worker processes, its data and runs in a temporary
- * folder of the test class; subclasses choose the database.
+ * The real server on a random port, with real worker processes, its database, data and runs in a temporary
+ * folder of the test class (a subclass may choose another database); one server per class, closed after it, so
+ * no class meets another's keys or jobs.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 abstract class RealServerTest {
 
     @TempDir
@@ -26,6 +29,9 @@ abstract class RealServerTest {
         r.add("robustlab.data-dir", () -> dir.resolve("datasets").toString());
         r.add("robustlab.workers.heap", () -> "2g");
         r.add("robustlab.workers.threads", () -> "2");
+        r.add("robustlab.security.admin-key-file", () -> dir.resolve("admin-key").toString());
+        // never the developer's ./data database: each class starts empty, so the server issues (and writes) its admin key
+        r.add("spring.datasource.url", () -> "jdbc:h2:file:" + dir.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE");
     }
 
     @LocalServerPort
@@ -35,9 +41,14 @@ abstract class RealServerTest {
     HttpClient http;
     JsonMapper json;
 
+    /** The client sends the admin key the server wrote when it was ready (waited for: it is written as the server starts). */
     @BeforeEach
-    void client() {
-        api = new ApiClient(port);
+    void client() throws Exception {
+        java.nio.file.Path key = dir.resolve("admin-key");
+        for (int i = 0; i < 300 && !java.nio.file.Files.exists(key); i++) {
+            Thread.sleep(100);
+        }
+        api = new ApiClient(port, java.nio.file.Files.readString(key).strip());
         http = api.http;
         json = api.json;
     }

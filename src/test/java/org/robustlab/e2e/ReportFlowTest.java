@@ -56,7 +56,6 @@ class ReportFlowTest extends RealServerTest {
     @DynamicPropertySource
     static void reportProperties(DynamicPropertyRegistry r) {
         r.add("robustlab.workers.cancel-grace-seconds", () -> "5");
-        r.add("spring.datasource.url", () -> "jdbc:h2:file:" + dir.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE");
     }
 
     /** Two SmallCNNs trained here with the ML library, as a user would bring them from elsewhere. */
@@ -151,7 +150,7 @@ class ReportFlowTest extends RealServerTest {
         assertThat(reportB.get("maskingChecks")).isEmpty();
 
         for (String name : List.of("accuracy-vs-epsilon", "adversarial-examples", "saliency")) {
-            HttpResponse<byte[]> png = http.send(HttpRequest.newBuilder(api.uri("/api/v1/evaluations/" + evalA + "/plots/" + name + ".png")).build(),
+            HttpResponse<byte[]> png = http.send(api.request("/api/v1/evaluations/" + evalA + "/plots/" + name + ".png").build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(png.statusCode()).isEqualTo(200);
             assertThat(png.headers().firstValue("Content-Type")).hasValue("image/png");
@@ -168,9 +167,9 @@ class ReportFlowTest extends RealServerTest {
         assertThat(comparison.get("rows")).hasSize(2);
         assertThat(comparison.get("rows").get(0).get("cleanAccuracy").asDouble()).isEqualTo(report.get("cleanAccuracy").asDouble());
         assertThat(comparison.get("rows").get(0).get("maskingChecksRun").asInt()).isEqualTo(6);
-        HttpResponse<String> cmpHtml = http.send(HttpRequest.newBuilder(api.uri("/api/v1/comparisons")).header("Content-Type", "application/json")
+        HttpResponse<String> cmpHtml = api.send(api.request("/api/v1/comparisons").header("Content-Type", "application/json")
                 .header("Accept", "text/html").POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"evaluationIds\": [\"" + evalA + "\", \"" + evalB + "\"]}")).build(), HttpResponse.BodyHandlers.ofString());
+                        "{\"evaluationIds\": [\"" + evalA + "\", \"" + evalB + "\"]}")).build());
         assertThat(cmpHtml.statusCode()).isEqualTo(200);
         assertThat(cmpHtml.body()).contains("<table id=\"comparison\"");
         assertProblem(api.post("/api/v1/comparisons", "{\"evaluationIds\": [\"" + evalA + "\"]}"), "evaluationIds", "evaluationIds");
@@ -198,8 +197,12 @@ class ReportFlowTest extends RealServerTest {
         options.setBinary(CHROMIUM);
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage");
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER)).build();
-        WebDriver browser = new ChromeDriver(service, options);
+        ChromeDriver browser = new ChromeDriver(service, options);
         try {
+            // the browser sends the API key with every request of the pages, pictures included
+            browser.executeCdpCommand("Network.enable", java.util.Map.of());
+            browser.executeCdpCommand("Network.setExtraHTTPHeaders",
+                    java.util.Map.of("headers", java.util.Map.of("Authorization", "Bearer " + api.key)));
             browser.get(api.uri("/api/v1/evaluations/" + evalId + "/report.html").toString());
             assertThat(browser.getTitle()).contains("Robustness report");
             assertImagesLoaded(browser, 3);
@@ -272,9 +275,9 @@ class ReportFlowTest extends RealServerTest {
                 + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
         body.write(file);
         body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return http.send(HttpRequest.newBuilder(api.uri("/api/v1/models"))
+        return api.send(api.request("/api/v1/models")
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build());
     }
 
 }

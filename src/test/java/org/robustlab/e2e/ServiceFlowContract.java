@@ -40,7 +40,7 @@ abstract class ServiceFlowContract extends RealServerTest {
         assertThat(job.get("state").asString()).isIn("QUEUED", "RUNNING");
 
         List<String> events = new ArrayList<>();
-        HttpResponse<Stream<String>> sse = http.send(HttpRequest.newBuilder(api.uri("/api/v1/training-jobs/" + id + "/events"))
+        HttpResponse<Stream<String>> sse = http.send(api.request("/api/v1/training-jobs/" + id + "/events")
                 .timeout(Duration.ofMinutes(5)).build(), HttpResponse.BodyHandlers.ofLines());
         assertThat(sse.statusCode()).isEqualTo(200);
         sse.body().filter(l -> l.startsWith("event:")).forEach(events::add);
@@ -59,7 +59,7 @@ abstract class ServiceFlowContract extends RealServerTest {
 
         String modelId = models.get(0).get("id").asString();
         for (String format : List.of("safetensors", "djl")) {
-            HttpResponse<byte[]> file = http.send(HttpRequest.newBuilder(api.uri("/api/v1/models/" + modelId + "/download?format=" + format)).build(),
+            HttpResponse<byte[]> file = http.send(api.request("/api/v1/models/" + modelId + "/download?format=" + format).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(file.statusCode()).isEqualTo(200);
             String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(file.body()));

@@ -13,13 +13,15 @@ import java.util.UUID;
 import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
-/** Validation and error mapping of the job API, on the web slice (the service is stubbed). */
+/** Validation and error mapping of the job API, on the web slice (the service is stubbed, security is tested end to end). */
 @WebMvcTest(JobController.class)
+@AutoConfigureMockMvc(addFilters = false)
 class JobControllerTest {
 
     @Autowired
@@ -27,6 +29,14 @@ class JobControllerTest {
 
     @MockitoBean
     JobService jobs;
+
+    @MockitoBean
+    org.robustlab.config.SseStreams streams;
+
+    /** The properties the request-size filter reads, bound from application.yml as in the service. */
+    @org.springframework.boot.test.context.TestConfiguration
+    @org.springframework.boot.context.properties.EnableConfigurationProperties(org.robustlab.config.RobustLabProperties.class)
+    static class Properties {}
 
     @Test
     void outOfRangeValuesAreNamedWithTheirRange() throws Exception {
@@ -84,7 +94,7 @@ class JobControllerTest {
     void submitAnswers202WithLocation() throws Exception {
         UUID id = UUID.randomUUID();
         when(jobs.submit(any())).thenReturn(new TrainingJobView(id, null, JobState.QUEUED, "arr", "fashion-mnist", "small-cnn",
-                java.util.Set.of(), new TrainingJobView.Progress(0, 1, 0, 0, 0, null), null, java.util.List.of(), null, null, 0,
+                java.util.Set.of(), new TrainingJobView.Progress(0, 1, 0, 0, 0, null), null, java.util.List.of(), null, null, "alice", 0,
                 java.time.Instant.now(), null, null, null));
         mvc.perform(post("/api/v1/training-jobs").contentType(MediaType.APPLICATION_JSON).content("{\"dataset\": \"fashion-mnist\"}"))
                 .andExpect(status().isAccepted())

@@ -25,19 +25,21 @@ class TrainingJobRepositoryTest {
         TrainingJob b = job("trades", "fashion-mnist", Set.of("paper"), t.plusSeconds(10));
         TrainingJob c = job("arr", "cifar10", Set.of(), t.plusSeconds(20));
         c.setState(JobState.SUCCEEDED);
+        b.setOwner("bob");
         jobs.saveAllAndFlush(java.util.List.of(a, b, c));
         PageRequest newest = PageRequest.of(0, 10, Sort.by(Sort.Direction.DESC, "createdAt"));
 
-        assertThat(jobs.search(null, null, null, null, newest).map(TrainingJob::getId).getContent())
+        assertThat(jobs.search(null, null, null, null, null, newest).map(TrainingJob::getId).getContent())
                 .containsExactly(c.getId(), b.getId(), a.getId());
-        assertThat(jobs.search(null, "arr", null, null, newest).map(TrainingJob::getId).getContent())
+        assertThat(jobs.search(null, "arr", null, null, null, newest).map(TrainingJob::getId).getContent())
                 .containsExactly(c.getId(), a.getId());
-        assertThat(jobs.search(JobState.QUEUED, "arr", null, null, newest).map(TrainingJob::getId).getContent())
+        assertThat(jobs.search(JobState.QUEUED, "arr", null, null, null, newest).map(TrainingJob::getId).getContent())
                 .containsExactly(a.getId());
-        assertThat(jobs.search(null, null, "fashion-mnist", "paper", newest).map(TrainingJob::getId).getContent())
+        assertThat(jobs.search(null, null, "fashion-mnist", "paper", null, newest).map(TrainingJob::getId).getContent())
                 .containsExactly(b.getId(), a.getId());
-        assertThat(jobs.search(null, null, null, "fm", newest).getTotalElements()).isEqualTo(1);
-        assertThat(jobs.search(null, null, null, "nothing", newest).getTotalElements()).isZero();
+        assertThat(jobs.search(null, null, null, "fm", null, newest).getTotalElements()).isEqualTo(1);
+        assertThat(jobs.search(null, null, null, "nothing", null, newest).getTotalElements()).isZero();
+        assertThat(jobs.search(null, null, null, null, "bob", newest).map(TrainingJob::getId).getContent()).containsExactly(b.getId());
         assertThat(jobs.countByState(JobState.SUCCEEDED)).isEqualTo(1);
         assertThat(jobs.findById(a.getId()).orElseThrow().getTags()).containsExactlyInAnyOrder("paper", "fm");
     }
