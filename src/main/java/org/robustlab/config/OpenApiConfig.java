@@ -67,10 +67,19 @@ class OpenApiConfig {
                     .addProperty("detail", new StringSchema().description("what went wrong and what to fix"))
                     .addProperty("instance", new StringSchema().format("uri"))
                     .addProperty("field", new StringSchema().description("the JSON path of the offending field, when one is"))
-                    .addProperty("errors", new ArraySchema().items(new ObjectSchema()
-                            .addProperty("field", new StringSchema()).addProperty("message", new StringSchema())))
+                    .addProperty("errors", new ArraySchema().items(new Schema<>().$ref("#/components/schemas/ProblemFieldError"))
+                            .description("each invalid field, when there are several"))
                     .addRequiredItem("type").addRequiredItem("title").addRequiredItem("status"));
+            api.getComponents().addSchemas("ProblemFieldError", new ObjectSchema().description("one invalid field of a request")
+                    .addProperty("field", new StringSchema().description("its JSON path")).addProperty("message", new StringSchema()));
             api.getComponents().getSchemas().values().forEach(OpenApiConfig::arraysAreArrays);
+            ALWAYS_PRESENT.forEach((name, fields) -> {
+                Schema<?> schema = api.getComponents().getSchemas().get(name);
+                if (schema != null && schema.getProperties() != null) {
+                    fields.stream().filter(schema.getProperties()::containsKey).filter(f -> schema.getRequired() == null
+                            || !schema.getRequired().contains(f)).forEach(schema::addRequiredItem);
+                }
+            });
             // the report's attack is written by the worker with the API's spelling (apgd-ce, linf, ce), not the enum names
             Schema<?> attack = api.getComponents().getSchemas().get("AttackSpec");
             if (attack != null && attack.getProperties() != null) {
@@ -81,6 +90,7 @@ class OpenApiConfig {
             for (Map.Entry<String, PathItem> path : api.getPaths().entrySet()) {
                 for (Map.Entry<PathItem.HttpMethod, Operation> op : path.getValue().readOperationsMap().entrySet()) {
                     addErrors(path.getKey(), op.getKey(), op.getValue());
+                    picturesAreBinary(op.getValue());
                 }
             }
         };
@@ -114,9 +124,43 @@ class OpenApiConfig {
         arraysAreArrays(schema.getItems());
     }
 
+    /**
+     * The fields of answers that always have a value (answers leave out the others when they have none), so that a
+     * generated client types them as present. The contract tests hold every answer they receive to this.
+     */
+    private static final Map<String, java.util.List<String>> ALWAYS_PRESENT = Map.ofEntries(
+            Map.entry("TrainingJobView", java.util.List.of("id", "state", "method", "dataset", "model", "tags", "progress", "models",
+                    "attempts", "createdAt", "request")),
+            Map.entry("Progress", java.util.List.of("epoch", "epochs", "batch", "batches", "percent")),
+            Map.entry("ModelRef", java.util.List.of("id", "kind", "epoch")),
+            Map.entry("EvaluationView", java.util.List.of("id", "modelId", "state", "percent", "createdAt", "request")),
+            Map.entry("ModelView", java.util.List.of("id", "kind", "epoch", "architecture", "dataset", "djlSize", "safetensorsSize",
+                    "createdAt")),
+            Map.entry("PageViewTrainingJobView", java.util.List.of("content", "page", "size", "totalElements", "totalPages")),
+            Map.entry("PageViewModelView", java.util.List.of("content", "page", "size", "totalElements", "totalPages")),
+            Map.entry("KeyView", java.util.List.of("id", "name", "role", "prefix", "createdAt")),
+            Map.entry("IssuedKey", java.util.List.of("id", "name", "role", "prefix", "createdAt", "key")),
+            Map.entry("DatasetView", java.util.List.of("id", "status", "classes")),
+            Map.entry("Comparison", java.util.List.of("rows", "notes", "html", "plot")),
+            Map.entry("ComparisonRow", java.util.List.of("evaluationId", "model", "testPoints", "seed", "cleanAccuracy")));
+
     /** Operations without an id in the path that name other resources in their body or query (a model, evaluations). */
     private static final java.util.Set<String> REFERS_TO_OTHERS =
             java.util.Set.of("submitEvaluation", "compareEvaluations", "getComparisonPage", "getComparisonChart");
+
+    /** A picture is sent as its bytes (format binary), not as base64 text (format byte, springdoc's guess for byte[]). */
+    private static void picturesAreBinary(Operation op) {
+        for (ApiResponse r : op.getResponses().values()) {
+            if (r.getContent() == null) {
+                continue;
+            }
+            r.getContent().forEach((type, media) -> {
+                if (type.startsWith("image/") && media.getSchema() != null) {
+                    media.getSchema().setFormat("binary");
+                }
+            });
+        }
+    }
 
     private static void addErrors(String path, PathItem.HttpMethod method, Operation op) {
         ApiResponses r = op.getResponses();
