@@ -44,7 +44,8 @@ class OpenApiConfig {
                                 + " details."))
                 .components(new Components()
                         .addSecuritySchemes("bearer", new SecurityScheme().type(SecurityScheme.Type.HTTP).scheme("bearer")
-                                .description("an API key: Authorization: Bearer rlk_..."))
+                                .description("an API key (Authorization: Bearer rlk_...) or, where the service is set up for OIDC, a JWT from"
+                                        + " the lab's identity provider").bearerFormat("API key or JWT"))
                         .addSecuritySchemes("apiKey", new SecurityScheme().type(SecurityScheme.Type.APIKEY)
                                 .in(SecurityScheme.In.HEADER).name("X-API-Key").description("the same key in the X-API-Key header")))
                 .addSecurityItem(new SecurityRequirement().addList("bearer"))

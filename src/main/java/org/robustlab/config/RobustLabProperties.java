@@ -91,8 +91,40 @@ public record RobustLabProperties(
      * @param adminKeyFile where the first admin key is written when the database has none (readable by its owner only)
      * @param privateReads false (the default): everyone with a key reads every job, evaluation and model; true:
      *     viewers and researchers see only their own, admins all
+     * @param jwt OIDC bearer tokens, accepted next to API keys when one of its key sources is set
      */
-    public record Security(@NotNull Path adminKeyFile, boolean privateReads) {}
+    public record Security(@NotNull Path adminKeyFile, boolean privateReads, @Valid Jwt jwt) {
+
+        public Security {
+            jwt = jwt == null ? new Jwt(null, null, null, null, null, null, null) : jwt;
+        }
+    }
+
+    /**
+     * Bearer JWTs from a lab's identity provider (OIDC), verified with one of three key sources; the token must be
+     * signed, unexpired, and carry a role.
+     *
+     * @param issuerUri the provider's issuer: its keys come from OIDC discovery and tokens must name it as iss
+     * @param jwkSetUri or: the provider's JWK set URL
+     * @param publicKeyFile or: an RSA public key (PEM, X.509 SubjectPublicKeyInfo)
+     * @param issuer with jwkSetUri or publicKeyFile: the iss tokens must carry (empty: not checked)
+     * @param audience the aud tokens must include (empty: not checked)
+     * @param usernameClaim the claim that names the caller, the owner of what it creates (default
+     *     preferred_username; sub when the token has no such claim)
+     * @param rolesClaim the claim (a dotted path, such as realm_access.roles) with the caller's roles, a string or
+     *     a list; viewer, researcher or admin, the highest counts
+     */
+    public record Jwt(String issuerUri, String jwkSetUri, Path publicKeyFile, String issuer, String audience,
+            String usernameClaim, String rolesClaim) {
+
+        public boolean enabled() {
+            return present(issuerUri) || present(jwkSetUri) || publicKeyFile != null && !publicKeyFile.toString().isBlank();
+        }
+
+        private static boolean present(String s) {
+            return s != null && !s.isBlank();
+        }
+    }
 
     /**
      * Limits per key and per request; a breach is a 429 (or a 400 for a job too big to run, a 413 for a body too

@@ -34,7 +34,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 class SecurityConfig {
 
     @Bean
-    SecurityFilterChain api(HttpSecurity http, ApiKeys keys) throws Exception {
+    SecurityFilterChain api(HttpSecurity http, ApiKeys keys, JwtCallers jwts) throws Exception {
         http.csrf(c -> c.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .httpBasic(b -> b.disable())
@@ -42,7 +42,7 @@ class SecurityConfig {
                 .logout(l -> l.disable())
                 .requestCache(c -> c.disable())
                 .anonymous(a -> { })
-                .addFilterBefore(new ApiKeyFilter(keys), AuthorizationFilter.class)
+                .addFilterBefore(new ApiKeyFilter(keys, jwts), AuthorizationFilter.class)
                 .exceptionHandling(e -> e
                         .authenticationEntryPoint((request, response, ex) -> problem(response, 401, "unauthorized", "Unauthorized",
                                 "this needs an API key: send it as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
@@ -82,14 +82,17 @@ class SecurityConfig {
 
     /**
      * Reads the key from {@code Authorization: Bearer} or {@code X-API-Key}; an unknown or revoked key is a 401
-     * at once, a request without one goes on as anonymous (and is refused by the rules unless public).
+     * at once, a request without one goes on as anonymous (and is refused by the rules unless public). With OIDC
+     * on, a bearer token that is not an API key is verified as a JWT: a bad one is a 401, one without a role a 403.
      */
     static final class ApiKeyFilter extends OncePerRequestFilter {
 
         private final ApiKeys keys;
+        private final JwtCallers jwts;
 
-        ApiKeyFilter(ApiKeys keys) {
+        ApiKeyFilter(ApiKeys keys, JwtCallers jwts) {
             this.keys = keys;
+            this.jwts = jwts;
         }
 
         @Override
@@ -100,6 +103,17 @@ class SecurityConfig {
                 chain.doFilter(request, response);
                 return;
             }
+            if (jwts.enabled() && !secret.startsWith(ApiKeys.PREFIX) && isBearer(request)) {
+                try {
+                    SecurityContextHolder.getContext().setAuthentication(new CallerAuthentication(jwts.authenticate(secret)));
+                } catch (JwtCallers.Refused r) {
+                    problem(response, r.status(), r.status() == 401 ? "unauthorized" : "forbidden",
+                            r.status() == 401 ? "Unauthorized" : "Forbidden", r.getMessage());
+                    return;
+                }
+                chain.doFilter(request, response);
+                return;
+            }
             Optional<Caller> caller = keys.authenticate(secret);
             if (caller.isEmpty()) {
                 problem(response, 401, "unauthorized", "Unauthorized", "the API key is unknown or has been revoked");
@@ -107,6 +121,11 @@ class SecurityConfig {
             }
             SecurityContextHolder.getContext().setAuthentication(new CallerAuthentication(caller.get()));
             chain.doFilter(request, response);
+        }
+
+        private static boolean isBearer(HttpServletRequest request) {
+            String auth = request.getHeader("Authorization");
+            return auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7);
         }
 
         private static String secret(HttpServletRequest request) {
