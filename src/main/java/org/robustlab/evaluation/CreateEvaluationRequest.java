@@ -23,7 +23,8 @@ import java.util.UUID;
                      {"type": "ensemble", "epsilon": 0.1, "steps": 100, "targets": 9, "queries": 5000}],
          "diagnostics": {"points": 200, "squareQueries": 1000}}""")
 public record CreateEvaluationRequest(
-        @Schema(description = "the model to evaluate; or give jobId and checkpoint") UUID modelId,
+        @Schema(description = "the model to evaluate, an id from GET /api/v1/models (the example's is a placeholder);"
+                + " or give jobId and checkpoint") UUID modelId,
         @Schema(description = "a training job whose model to evaluate") UUID jobId,
         @Size(max = 40) @Schema(description = "with jobId: default best-robust", allowableValues = {"best-robust", "last"}) String checkpoint,
         @Min(0) @Max(1_000_000) @Schema(description = "first N test images; 0 or absent: all") Integer testSubset,

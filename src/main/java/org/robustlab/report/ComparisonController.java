@@ -42,7 +42,8 @@ class ComparisonController {
 
     @Schema(example = """
             {"evaluationIds": ["00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002"]}""")
-    record ComparisonRequest(@NotNull @Size(min = 2, max = 10) List<@NotNull UUID> evaluationIds) {}
+    record ComparisonRequest(@NotNull @Size(min = 2, max = 10) @Schema(description = "2 to 10 ids of SUCCEEDED evaluations"
+            + " (the example's are placeholders)") List<@NotNull UUID> evaluationIds) {}
 
     /** One model's figures in a comparison. */
     @Schema(name = "ComparisonRow")

@@ -35,6 +35,8 @@ class KeyController {
      * @param name whom the key is for; what the key creates is owned by this name
      * @param role viewer, researcher or admin
      */
+    @Schema(example = """
+            {"name": "alice", "role": "researcher"}""")
     record CreateKeyRequest(@NotBlank @Size(max = 200) String name,
             @NotBlank @Size(max = 20) @Schema(allowableValues = {"viewer", "researcher", "admin"}) String role) {}
 

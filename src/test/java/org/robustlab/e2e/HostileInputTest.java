@@ -86,6 +86,40 @@ class HostileInputTest extends RealServerTest {
                 "catastrophicOverfitting.enabled", "adversarial methods");
     }
 
+    /**
+     * The OpenAPI document's request examples, sent as they are: the training job is accepted and the key is issued;
+     * the evaluation and comparison examples name placeholder ids, which are a 404 that says what is missing
+     * (never a 400: the examples are valid requests).
+     */
+    @Test
+    void theDocumentsExamplesAreValidRequests() throws Exception {
+        JsonNode docs = json.readTree(api.get("/v3/api-docs").body());
+        JsonNode schemas = docs.get("components").get("schemas");
+        Map<String, Integer> expected = Map.of("/api/v1/training-jobs", 202, "/api/v1/keys", 201,
+                "/api/v1/evaluations", 404, "/api/v1/comparisons", 404);
+        int tried = 0;
+        for (Map.Entry<String, JsonNode> path : docs.get("paths").properties()) {
+            JsonNode body = path.getValue().path("post").path("requestBody").path("content").path("application/json");
+            if (body.isMissingNode()) {
+                continue;
+            }
+            String ref = body.get("schema").get("$ref").asString();
+            JsonNode example = schemas.get(ref.substring(ref.lastIndexOf('/') + 1)).path("example");
+            assertThat(example.isMissingNode()).as(path.getKey() + " has an example").isFalse();
+            HttpResponse<String> r = api.post(path.getKey(), example.isString() ? example.asString() : json.writeValueAsString(example));
+            assertThat(r.statusCode()).as(path.getKey() + ": " + r.body()).isEqualTo(expected.get(path.getKey()));
+            if (r.statusCode() == 404) {
+                assertThat(json.readTree(r.body()).get("detail").asString()).as(path.getKey()).contains("00000000-0000-0000-0000-00000000000");
+            }
+            if (path.getKey().equals("/api/v1/training-jobs")) {
+                assertThat(api.post("/api/v1/training-jobs/" + json.readTree(r.body()).get("id").asString() + "/cancel", "").statusCode())
+                        .isEqualTo(202);
+            }
+            tried++;
+        }
+        assertThat(tried).isEqualTo(expected.size());
+    }
+
     @Test
     void theDataAJobNeedsIsCheckedAtSubmission() throws Exception {
         assertProblem(api.post("/api/v1/training-jobs", """

@@ -57,7 +57,7 @@ import org.robustlab.ml.training.TrainingStep;
  * process reserved; DJL exposes no allocator statistics).
  *
  * <p>Run: {@code scripts/run-main org.robustlab.ml.bench.Benchmark [--device cpu|gpu] [--quick] [--no-torch]
- * [--rounds N] [--only PREFIX] [--memory-steps N] [--out FILE.jsonl]}
+ * [--rounds N] [--only PREFIX] [--row KEY] [--memory-steps N] [--out FILE.jsonl]}
  */
 public final class Benchmark {
 
@@ -77,6 +77,7 @@ public final class Benchmark {
         boolean torch = !List.of(args).contains("--no-torch");
         int memorySteps = 1000;
         String only = null;
+        String rowKey = null;
         int scale = 1;
         int rounds = 1;
         String deviceName = "cpu";
@@ -85,6 +86,7 @@ public final class Benchmark {
             switch (args[i]) {
                 case "--memory-steps" -> memorySteps = Integer.parseInt(args[i + 1]);
                 case "--only" -> only = args[i + 1];
+                case "--row" -> rowKey = args[i + 1];
                 case "--scale" -> scale = Integer.parseInt(args[i + 1]);
                 case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
                 case "--device" -> deviceName = args[i + 1];
@@ -98,6 +100,15 @@ public final class Benchmark {
         if (only != null) {
             String prefix = only;
             rows.removeIf(r -> !r.key().startsWith(prefix) && !r.key().endsWith("/standard"));
+        }
+        if (rowKey != null) {
+            String exact = rowKey;
+            rows.removeIf(r -> !r.key().equals(exact));
+            if (rows.isEmpty()) {
+                throw new IllegalArgumentException("--row " + exact + ": no such row; rows are "
+                        + rows(gpu, quick, scale).stream().map(Row::key).toList());
+            }
+            only = exact;
         }
         for (String line : header(device)) {
             System.out.println(line);
@@ -549,8 +560,20 @@ public final class Benchmark {
         String info() throws IOException {
             in.write("{\"info\": true}\n");
             in.flush();
-            String line = out.readLine();
+            String line = answer();
             return line == null ? "(python stopped)" : line;
+        }
+
+        /**
+         * The next JSON line of the Python side; any other line (oneDNN's verbose output when ONEDNN_VERBOSE is set,
+         * which {@link OneDnnProfile} reads) is passed on to stdout tagged {@code [pytorch]}.
+         */
+        private String answer() throws IOException {
+            String line;
+            while ((line = out.readLine()) != null && !line.startsWith("{")) {
+                System.out.println(OneDnnProfile.PYTORCH_TAG + line);
+            }
+            return line;
         }
 
         /** The timed steps of PyTorch for this row, in milliseconds; null when Python stopped. */
@@ -571,7 +594,7 @@ public final class Benchmark {
             m.put("channels_last", tuned);
             in.write(new Gson().toJson(m) + "\n");
             in.flush();
-            String line = out.readLine();
+            String line = answer();
             if (line == null) {
                 return null;
             }
