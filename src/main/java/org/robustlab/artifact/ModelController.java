@@ -3,11 +3,9 @@ package org.robustlab.artifact;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.UUID;
 import org.robustlab.job.InvalidRequestException;
 import org.robustlab.job.JobNotFoundException;
-import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.PageRequest;
@@ -37,7 +35,11 @@ class ModelController {
     private final ModelUploads uploads;
     private final org.robustlab.security.Visibility visibility;
 
-    ModelController(ModelArtifactRepository models, ObjectMapper json, ModelUploads uploads, org.robustlab.security.Visibility visibility) {
+    private final ArtifactStore store;
+
+    ModelController(ModelArtifactRepository models, ObjectMapper json, ModelUploads uploads, org.robustlab.security.Visibility visibility,
+            ArtifactStore store) {
+        this.store = store;
         this.visibility = visibility;
         this.models = models;
         this.json = json;
@@ -104,7 +106,7 @@ class ModelController {
             case "djl" -> model.djl();
             default -> throw new InvalidRequestException("format", "format must be one of [djl, safetensors]; got '" + format + "'");
         };
-        if (!ArtifactStore.intact(file)) {
+        if (!store.intact(file)) {
             throw new CorruptedArtifactException("the " + format + " file of model " + id
                     + " is missing or does not match its recorded SHA-256; it is corrupted and is not served");
         }
@@ -114,7 +116,7 @@ class ModelController {
                 .contentLength(file.size())
                 .header(SHA256_HEADER, file.sha256())
                 .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment().filename(name).build().toString())
-                .body(new FileSystemResource(Path.of(file.path())));
+                .body(new org.springframework.core.io.InputStreamResource(store.open(file)));
     }
 
     private ModelArtifact find(UUID id) {

@@ -10,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.robustlab.config.RobustLabProperties;
@@ -43,7 +44,10 @@ public class ModelUploads {
         this.quotas = quotas;
     }
 
-    ModelUploads(ModelArtifactRepository artifacts, RobustLabProperties properties, ObjectMapper json) {
+    private final ArtifactStore store;
+
+    ModelUploads(ModelArtifactRepository artifacts, RobustLabProperties properties, ObjectMapper json, ArtifactStore store) {
+        this.store = store;
         this.artifacts = artifacts;
         this.properties = properties;
         this.json = json;
@@ -76,10 +80,10 @@ public class ModelUploads {
             throw new InvalidRequestException("model", e.getMessage());
         }
         UUID id = UUID.randomUUID();
-        Path root = properties.runsDir().resolve("uploads").toAbsolutePath();
-        Path staging = root.resolve(".staging-" + id);
-        Path target = root.resolve(id.toString());
+        // checked and converted in a local staging folder; only then stored, and only then recorded
+        Path staging = properties.runsDir().resolve("uploads").resolve(".staging-" + id).toAbsolutePath();
         Files.createDirectories(staging);
+        List<ModelArtifact.StoredFile> stored = new java.util.ArrayList<>();
         try {
             Path safetensors = staging.resolve(Checkpoints.SAFETENSORS_FILE);
             Files.copy(content, safetensors, StandardCopyOption.REPLACE_EXISTING);
@@ -92,25 +96,26 @@ public class ModelUploads {
                 }
                 m.save(staging, Checkpoints.MODEL_NAME);
             }
-            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            if (Files.exists(staging)) {
-                Checkpoints.deleteTree(staging);
-            }
-        }
-        try {
+            String prefix = "uploads/" + id + "/";
+            ModelArtifact.StoredFile djl = store.put(prefix + Checkpoints.DJL_FILE, staging.resolve(Checkpoints.DJL_FILE));
+            stored.add(djl);
+            ModelArtifact.StoredFile st = store.put(prefix + Checkpoints.SAFETENSORS_FILE, safetensors);
+            stored.add(st);
             Map<String, Object> provenance = new LinkedHashMap<>();
             provenance.put("source", "upload");
             provenance.put("name", name);
             provenance.put("filename", file);
             ModelArtifact artifact = new ModelArtifact(id, null, "uploaded", 0, architecture.id(), datasetId.id(), "external",
-                    json.writeValueAsString(provenance), null, stored(target.resolve(Checkpoints.DJL_FILE)),
-                    stored(target.resolve(Checkpoints.SAFETENSORS_FILE)), Instant.now());
+                    json.writeValueAsString(provenance), null, djl, st, Instant.now());
             artifact.setOwner(org.robustlab.security.Caller.current().name());
-            return artifacts.saveAndFlush(artifact);
-        } catch (IOException | RuntimeException e) {
-            Checkpoints.deleteTree(target);
-            throw e;
+            ModelArtifact saved = artifacts.saveAndFlush(artifact);
+            stored.clear();
+            return saved;
+        } finally {
+            store.deleteFiles(stored);
+            if (Files.exists(staging)) {
+                Checkpoints.deleteTree(staging);
+            }
         }
     }
 
@@ -125,7 +130,4 @@ public class ModelUploads {
         }
     }
 
-    private static ModelArtifact.StoredFile stored(Path file) throws IOException {
-        return new ModelArtifact.StoredFile(file.toString(), Checksums.sha256(file), Files.size(file));
-    }
 }

@@ -24,6 +24,8 @@ import org.springframework.validation.annotation.Validated;
  * @param engine the native PyTorch library the service and its workers load
  * @param security API keys and who may read what
  * @param limits what one key may ask of the service
+ * @param storage where checkpoints, models, uploads and pictures are kept
+ * @param instanceId this instance's name in the job queue and the execution history (empty: host name and process id)
  */
 @Validated
 @ConfigurationProperties("robustlab")
@@ -34,7 +36,33 @@ public record RobustLabProperties(
         @NotNull @Valid Workers workers,
         @NotNull @Valid Engine engine,
         @NotNull @Valid Security security,
-        @NotNull @Valid Limits limits) {
+        @NotNull @Valid Limits limits,
+        @NotNull @Valid Storage storage,
+        String instanceId) {
+
+    /** This instance's name: robustlab.instance-id, or host name and process id. */
+    public String instanceName() {
+        if (instanceId != null && !instanceId.isBlank()) {
+            return instanceId;
+        }
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "localhost";
+        }
+        return host + "-" + ProcessHandle.current().pid();
+    }
+
+    /**
+     * The artifact store.
+     *
+     * @param type filesystem (the default) or s3
+     * @param root filesystem: the store's folder (empty: runs-dir); a volume shared by all instances when there are several
+     * @param s3 s3: the bucket and how to reach it
+     */
+    public record Storage(@NotNull @jakarta.validation.constraints.Pattern(regexp = "filesystem|s3",
+            message = "must be filesystem or s3") String type, Path root, org.robustlab.storage.S3ObjectStore.Settings s3) {}
 
     /**
      * @param maxConcurrent jobs running at once on CPU (with GPUs: one per GPU)
@@ -43,6 +71,7 @@ public record RobustLabProperties(
      * @param maxAttempts how often a job interrupted by a crash or restart is started again before it fails
      * @param cancelGraceSeconds seconds a cancelled worker gets to stop on its own before it is killed
      * @param gpuSharing how many jobs of small models may share one GPU
+     * @param enabled false: this instance serves the API only and runs no jobs (others on the same database do)
      */
     public record Workers(
             @Min(1) int maxConcurrent,
@@ -50,7 +79,8 @@ public record RobustLabProperties(
             @NotBlank String heap,
             @Min(1) int maxAttempts,
             @Min(1) int cancelGraceSeconds,
-            @NotNull @Valid GpuSharing gpuSharing) {
+            @NotNull @Valid GpuSharing gpuSharing,
+            boolean enabled) {
 
         /** The thread count a worker gets. */
         public int effectiveThreads() {

@@ -30,6 +30,11 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 public class SseStreams {
 
     private static final long POLL_MILLIS = 500;
+    /** With change notifications (PostgreSQL LISTEN/NOTIFY), a stream is woken by them and polls only as a safety net. */
+    private static final long NOTIFIED_POLL_MILLIS = 5000;
+
+    private volatile boolean notified;
+    private final Map<Object, java.util.Set<Runnable>> wakers = new ConcurrentHashMap<>();
 
     private final RobustLabProperties.Sse config;
     private final AtomicInteger total = new AtomicInteger();
@@ -44,6 +49,21 @@ public class SseStreams {
     SseStreams(RobustLabProperties properties, MeterRegistry meters) {
         this.config = properties.limits().sse();
         Gauge.builder("robustlab.sse.streams", total, AtomicInteger::get).description("open server-sent event streams").register(meters);
+    }
+
+    /** Called when change notifications are up (or down again): streams then poll every 5 s instead of every 0.5 s. */
+    public void notificationsActive(boolean active) {
+        this.notified = active;
+    }
+
+    /** A change of {@code resource} was announced: its streams look at it now. */
+    public void wake(Object resource) {
+        java.util.Set<Runnable> set = wakers.get(resource);
+        if (set != null) {
+            for (Runnable r : set) {
+                poller.execute(r);
+            }
+        }
     }
 
     /** Streams open now, on this instance. */
@@ -78,6 +98,7 @@ public class SseStreams {
         SseEmitter emitter = new SseEmitter(config.timeout().toMillis());
         AtomicBoolean released = new AtomicBoolean();
         ScheduledFuture<?>[] task = {null};
+        Runnable[] waker = {null};
         Runnable release = () -> {
             if (released.compareAndSet(false, true)) {
                 total.decrementAndGet();
@@ -85,6 +106,10 @@ public class SseStreams {
                 onKey.decrementAndGet();
                 if (task[0] != null) {
                     task[0].cancel(false);
+                }
+                java.util.Set<Runnable> set = wakers.get(resource);
+                if (set != null) {
+                    set.remove(waker[0]);
                 }
             }
         };
@@ -94,7 +119,9 @@ public class SseStreams {
         Object[] last = {null};
         long[] lastWrite = {System.nanoTime()};
         long heartbeat = config.heartbeat().toNanos();
-        task[0] = poller.scheduleWithFixedDelay(() -> {
+        Object lock = new Object();
+        Runnable check = () -> {
+          synchronized (lock) {
             if (released.get()) {
                 return;
             }
@@ -123,7 +150,11 @@ public class SseStreams {
                 }
                 release.run();
             }
-        }, 0, POLL_MILLIS, TimeUnit.MILLISECONDS);
+          }
+        };
+        waker[0] = check;
+        wakers.computeIfAbsent(resource, k -> ConcurrentHashMap.newKeySet()).add(check);
+        task[0] = poller.scheduleWithFixedDelay(check, 0, notified ? NOTIFIED_POLL_MILLIS : POLL_MILLIS, TimeUnit.MILLISECONDS);
         if (released.get()) {
             task[0].cancel(false);
         }

@@ -31,7 +31,11 @@ class EvaluationController {
     private final EvaluationService evaluations;
     private final org.robustlab.config.RobustLabProperties properties;
 
-    EvaluationController(EvaluationService evaluations, org.robustlab.config.RobustLabProperties properties) {
+    private final org.robustlab.storage.ObjectStore store;
+
+    EvaluationController(EvaluationService evaluations, org.robustlab.config.RobustLabProperties properties,
+            org.robustlab.storage.ObjectStore store) {
+        this.store = store;
         this.evaluations = evaluations;
         this.properties = properties;
     }
@@ -89,12 +93,13 @@ class EvaluationController {
         for (JsonNode p : entry.report().path("plots")) {
             listed |= p.asString().equals(name);
         }
-        Path file = properties.runsDir().resolve("evaluations").resolve(id.toString()).resolve("plots").resolve(name + ".png");
-        if (!PLOT_NAME.matcher(name).matches() || !listed || !Files.isRegularFile(file)) {
+        java.util.Optional<byte[]> bytes = PLOT_NAME.matcher(name).matches() && listed
+                ? store.read("evaluations/" + id + "/plots/" + name + ".png") : java.util.Optional.empty();
+        if (bytes.isEmpty()) {
             throw new JobNotFoundException("evaluation " + id + " has no picture '" + name + "'; it has accuracy-vs-epsilon"
                     + (entry.report().path("plots").isEmpty() ? "" : " and " + entry.report().path("plots")));
         }
-        return png(Files.readAllBytes(file));
+        return png(bytes.get());
     }
 
     private static ResponseEntity<byte[]> png(byte[] bytes) {

@@ -32,6 +32,10 @@ public class EvaluationJob {
     private String device;
     private String owner;
     private int attempts;
+    @Column(name = "execution_token")
+    private String executionToken;
+    @Column(name = "cancel_requested")
+    private boolean cancelRequested;
     @Column(name = "created_at")
     private Instant createdAt;
     @Column(name = "started_at")
@@ -64,6 +68,10 @@ public class EvaluationJob {
     public void setFailureReason(String failureReason) { this.failureReason = failureReason; }
     public String getDevice() { return device; }
     public void setDevice(String device) { this.device = device; }
+    public String getExecutionToken() { return executionToken; }
+    public void setExecutionToken(String executionToken) { this.executionToken = executionToken; }
+    public boolean isCancelRequested() { return cancelRequested; }
+    public void setCancelRequested(boolean cancelRequested) { this.cancelRequested = cancelRequested; }
     public int getAttempts() { return attempts; }
     public void setAttempts(int attempts) { this.attempts = attempts; }
     public Instant getCreatedAt() { return createdAt; }

@@ -137,16 +137,22 @@ public class EvaluationPlans {
         return json.readValue(job.getRequestJson(), CreateEvaluationRequest.class);
     }
 
-    public WorkerTask.EvaluationTask task(EvaluationJob job, ModelArtifact model, Path dir) {
+    /** A model's DJL parameter folder on this machine (fetched from the artifact store if need be, and checked). */
+    public interface LocalFolders {
+        Path of(ModelArtifact model) throws java.io.IOException;
+    }
+
+    public WorkerTask.EvaluationTask task(EvaluationJob job, ModelArtifact model, Path dir, LocalFolders folders) throws java.io.IOException {
         CreateEvaluationRequest r = request(job);
         String checkpoint = "model " + model.getId() + " (" + model.getKind() + ", epoch " + model.getEpoch()
                 + (model.getJobId() == null ? "" : ", job " + model.getJobId()) + ")";
         Map<String, WorkerTask.Surrogate> surrogates = new LinkedHashMap<>();
-        surrogates(r, model).forEach((key, m) ->
-                surrogates.put(key, new WorkerTask.Surrogate(m.getArchitecture(), Path.of(m.djl().path()).getParent().toString())));
+        for (var e : surrogates(r, model).entrySet()) {
+            surrogates.put(e.getKey(), new WorkerTask.Surrogate(e.getValue().getArchitecture(), folders.of(e.getValue()).toString()));
+        }
         List<AttackSpec> attacks = attacks(r);
         return new WorkerTask.EvaluationTask(model.getArchitecture(), model.getDataset(),
-                Path.of(model.djl().path()).getParent().toString(), checkpoint, attacks,
+                folders.of(model).toString(), checkpoint, attacks,
                 r.testSubset() == null ? 0 : r.testSubset(), r.seed() == null ? 0 : r.seed(), dir.resolve("report.json").toString(),
                 surrogates, diagnostics(r, attacks), dir.resolve("plots").toString());
     }

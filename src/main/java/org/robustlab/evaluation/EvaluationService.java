@@ -1,6 +1,6 @@
 package org.robustlab.evaluation;
 
-import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.SchedulerClient;
 import java.time.Instant;
 import java.util.UUID;
 import org.robustlab.artifact.ModelArtifact;
@@ -16,7 +16,7 @@ public class EvaluationService {
 
     private final EvaluationJobRepository evaluations;
     private final ModelArtifactRepository models;
-    private final Scheduler scheduler;
+    private final SchedulerClient scheduler;
     private final ObjectMapper json;
     private final EvaluationPlans plans;
     private final org.robustlab.runner.EvaluationRunner runner;
@@ -25,7 +25,7 @@ public class EvaluationService {
     private final org.robustlab.security.Visibility visibility;
     private final org.robustlab.security.Quotas quotas;
 
-    EvaluationService(EvaluationJobRepository evaluations, ModelArtifactRepository models, Scheduler scheduler, ObjectMapper json,
+    EvaluationService(EvaluationJobRepository evaluations, ModelArtifactRepository models, SchedulerClient scheduler, ObjectMapper json,
             EvaluationPlans plans, org.robustlab.runner.EvaluationRunner runner, org.robustlab.runner.DevicePool devices,
             org.robustlab.dataset.DatasetCatalog datasets, org.robustlab.security.Visibility visibility,
             org.robustlab.security.Quotas quotas) {
@@ -132,6 +132,23 @@ public class EvaluationService {
             } catch (org.springframework.orm.ObjectOptimisticLockingFailureException raced) {
                 // it started meanwhile: cancel the running worker below
                 job = evaluations.findById(id).orElseThrow();
+            }
+        }
+        // recorded in the database, where the instance that runs it (this or another) sees it at its next progress
+        // write; a worker of this instance is told at once
+        for (int attempt = 0; ; attempt++) {
+            try {
+                EvaluationJob current = evaluations.findById(id).orElseThrow();
+                if (current.getState().isTerminal()) {
+                    return view(current);
+                }
+                current.setCancelRequested(true);
+                job = evaluations.saveAndFlush(current);
+                break;
+            } catch (org.springframework.orm.ObjectOptimisticLockingFailureException raced) {
+                if (attempt >= 5) {
+                    throw raced;
+                }
             }
         }
         runner.cancel(id);

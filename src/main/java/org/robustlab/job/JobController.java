@@ -68,6 +68,13 @@ class JobController {
         return jobs.metrics(id);
     }
 
+    @GetMapping("/{id}/executions")
+    @Operation(operationId = "getTrainingJobExecutions", summary = "The job's executions: which instance ran it when, how each ended, and"
+            + " for a resume the checkpoint epoch it started from and the epochs redone")
+    List<JobExecutionView> executions(@PathVariable UUID id) {
+        return jobs.executions(id);
+    }
+
     @PostMapping("/{id}/cancel")
     @Operation(operationId = "cancelTrainingJob", summary = "Cancel a queued or running job; it stops within one batch and keeps its last checkpoint")
 @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "202", description = "cancelled (QUEUED) or asked to stop (RUNNING)")

@@ -1,6 +1,6 @@
 package org.robustlab.job;
 
-import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
 import java.time.Instant;
 import java.util.List;
@@ -25,7 +25,7 @@ public class JobService {
     private final EpochMetricRepository metrics;
     private final ModelArtifactRepository models;
     private final JobStore store;
-    private final Scheduler scheduler;
+    private final SchedulerClient scheduler;
     private final TrainingRunner runner;
     private final ObjectMapper json;
     private final JobViewCache views;
@@ -35,7 +35,7 @@ public class JobService {
     private final org.robustlab.security.Quotas quotas;
 
     JobService(TrainingJobRepository jobs, EpochMetricRepository metrics, ModelArtifactRepository models, JobStore store,
-            Scheduler scheduler, TrainingRunner runner, ObjectMapper json, JobViewCache views, org.robustlab.runner.DevicePool devices,
+            SchedulerClient scheduler, TrainingRunner runner, ObjectMapper json, JobViewCache views, org.robustlab.runner.DevicePool devices,
             org.robustlab.dataset.DatasetCatalog datasets, Visibility visibility, org.robustlab.security.Quotas quotas) {
         this.visibility = visibility;
         this.quotas = quotas;
@@ -99,6 +99,19 @@ public class JobService {
 
     public Page<TrainingJobView> list(JobState state, String method, String dataset, String tag, String owner, Pageable pageable) {
         return jobs.search(state, method, dataset, tag, visibility.listOwner(owner), pageable).map(this::view);
+    }
+
+    private JobExecutionRepository executions;
+
+    @org.springframework.beans.factory.annotation.Autowired
+    void setExecutions(JobExecutionRepository executions) {
+        this.executions = executions;
+    }
+
+    /** The job's executions, oldest first: one per start, resumes and failovers included. */
+    public List<JobExecutionView> executions(UUID id) {
+        get(id);
+        return executions.findByJobIdOrderByStartedAt(id).stream().map(JobExecutionView::of).toList();
     }
 
     public List<EpochMetrics> metrics(UUID id) {

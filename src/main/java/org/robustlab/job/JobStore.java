@@ -31,6 +31,13 @@ public class JobStore {
         this.views = views;
     }
 
+    private JobChanges changes;
+
+    @org.springframework.beans.factory.annotation.Autowired
+    void setChanges(JobChanges changes) {
+        this.changes = changes;
+    }
+
     public Optional<TrainingJob> find(UUID id) {
         return jobs.findById(id);
     }
@@ -45,6 +52,9 @@ public class JobStore {
                     return jobs.saveAndFlush(job);
                 });
                 views.evict(id);
+                if (changes != null) {
+                    changes.changed(id);
+                }
                 return saved;
             } catch (ObjectOptimisticLockingFailureException e) {
                 if (attempt >= 5) {
@@ -52,6 +62,38 @@ public class JobStore {
                 }
             }
         }
+    }
+
+    /**
+     * As {@link #update}, but only while {@code token} is still the job's execution token: otherwise
+     * {@link FencedException}, and nothing is written (the check and the write are one transaction, and the
+     * row's version makes a concurrent take-over fail one of the two).
+     */
+    public TrainingJob updateFenced(UUID id, String token, Consumer<TrainingJob> change) {
+        return update(id, job -> {
+            if (!token.equals(job.getExecutionToken())) {
+                throw new FencedException("training job", id);
+            }
+            change.accept(job);
+        });
+    }
+
+    /** Throws {@link FencedException} unless {@code token} is still the job's execution token. */
+    public void checkFence(UUID id, String token) {
+        if (!token.equals(jobs.findById(id).map(TrainingJob::getExecutionToken).orElse(null))) {
+            throw new FencedException("training job", id);
+        }
+    }
+
+    /** The last epoch with recorded metrics (0 if none). */
+    public int lastRecordedEpoch(UUID id) {
+        return metrics.findByJob(id).stream().mapToInt(m -> m.toMetrics().epoch()).max().orElse(0);
+    }
+
+    /** Records an epoch's metrics, if {@code token} is still the job's execution token. */
+    public void addEpochFenced(UUID id, String token, EpochMetrics m) {
+        checkFence(id, token);
+        addEpoch(id, m);
     }
 
     public void addEpoch(UUID id, EpochMetrics m) {
@@ -62,6 +104,15 @@ public class JobStore {
             metrics.save(new EpochMetric(id, m));
         });
         update(id, job -> job.setLatestMetrics(json.writeValueAsString(m)));
+    }
+
+    /** Ends the job, if {@code token} is still its execution token. */
+    public void finishFenced(UUID id, String token, JobState state, String reason) {
+        updateFenced(id, token, job -> {
+            job.setState(state);
+            job.setFailureReason(reason);
+            job.setFinishedAt(Instant.now());
+        });
     }
 
     public void finish(UUID id, JobState state, String reason) {

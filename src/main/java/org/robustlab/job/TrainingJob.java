@@ -47,6 +47,8 @@ public class TrainingJob {
     private int attempts;
     @Column(name = "cancel_requested")
     private boolean cancelRequested;
+    @Column(name = "execution_token")
+    private String executionToken;
     @Column(name = "created_at")
     private Instant createdAt;
     @Column(name = "started_at")
@@ -99,6 +101,8 @@ public class TrainingJob {
     public void setDevice(String device) { this.device = device; }
     public int getAttempts() { return attempts; }
     public void setAttempts(int attempts) { this.attempts = attempts; }
+    public String getExecutionToken() { return executionToken; }
+    public void setExecutionToken(String executionToken) { this.executionToken = executionToken; }
     public boolean isCancelRequested() { return cancelRequested; }
     public void setCancelRequested(boolean cancelRequested) { this.cancelRequested = cancelRequested; }
     public Instant getCreatedAt() { return createdAt; }

@@ -9,6 +9,9 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.UUID;
 import org.robustlab.artifact.ArtifactStore;
+import org.robustlab.artifact.CorruptedArtifactException;
+import org.robustlab.job.FencedException;
+import org.robustlab.job.JobExecution;
 import org.robustlab.artifact.ModelArtifact;
 import org.robustlab.artifact.ModelArtifactRepository;
 import org.robustlab.config.RobustLabProperties;
@@ -37,8 +40,13 @@ public class EvaluationRunner {
     private final java.util.Set<UUID> cancelRequested = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean shuttingDown;
 
+    private final ArtifactStore artifacts;
+    private final ExecutionLog executions;
+
     EvaluationRunner(EvaluationJobRepository evaluations, ModelArtifactRepository models, RobustLabProperties properties,
-            DevicePool devices, NativeEngine engine, EvaluationPlans plans) {
+            DevicePool devices, NativeEngine engine, EvaluationPlans plans, ArtifactStore artifacts, ExecutionLog executions) {
+        this.artifacts = artifacts;
+        this.executions = executions;
         this.engine = engine;
         this.evaluations = evaluations;
         this.models = models;
@@ -99,35 +107,59 @@ public class EvaluationRunner {
     }
 
     private void execute(UUID id, DevicePool.Slot slot) throws IOException, InterruptedException {
+        String token = UUID.randomUUID().toString();
         EvaluationJob job = evaluations.findById(id).orElseThrow();
         job.setState(JobState.RUNNING);
         job.setAttempts(job.getAttempts() + 1);
         job.setDevice(slot.label());
+        job.setExecutionToken(token);
         job.setStartedAt(Instant.now());
         job = evaluations.saveAndFlush(job);
-        ModelArtifact model = models.findById(job.getModelId()).orElseThrow();
-        if (!ArtifactStore.intact(model.djl())) {
-            finish(id, JobState.FAILED, "the model's parameter file " + model.djl().path()
-                    + " is missing or does not match its recorded SHA-256; it is corrupted", null);
-            return;
+        JobExecution execution = executions.start(id, "evaluation", job.getAttempts(), properties.instanceName(), token);
+        String end = "FAILED";
+        try {
+            end = execute(id, slot, job, token);
+        } catch (FencedException e) {
+            end = "FENCED";
+            log.warn("evaluation {}: {}", id, e.getMessage());
+        } catch (CorruptedArtifactException e) {
+            end = finishFenced(id, token, JobState.FAILED, e.getMessage(), null);
+        } catch (IOException | RuntimeException e) {
+            log.error("evaluation {} failed in the runner", id, e);
+            end = finishFenced(id, token, JobState.FAILED, "internal error while running the evaluation: " + e.getMessage(), null);
+        } finally {
+            executions.end(execution, end);
         }
+    }
+
+    private String execute(UUID id, DevicePool.Slot slot, EvaluationJob job, String token) throws IOException, InterruptedException {
+        ModelArtifact model = models.findById(job.getModelId()).orElseThrow();
         Path dir = properties.runsDir().resolve("evaluations").resolve(id.toString()).toAbsolutePath();
         Files.createDirectories(dir);
         Path report = dir.resolve("report.json");
-        WorkerTask.EvaluationTask task = plans.task(job, model, dir);
+        Files.deleteIfExists(report);
+        // the model and any surrogate, from the store, checked against their SHA-256
+        WorkerTask.EvaluationTask task = plans.task(job, model, dir, artifacts::localFolder);
         Path taskFile = dir.resolve("task.json");
         Files.writeString(taskFile, GSON.toJson(new WorkerTask("evaluate", null, dir.toString(),
-                properties.dataDir().toAbsolutePath().toString(), properties.downloadDatasets(), slot.workerDevice(), task)));
+                properties.dataDir().toAbsolutePath().toString(), properties.downloadDatasets(), slot.workerDevice(), task,
+                SchedulerConfig.WORKER_LEASE_SECONDS)));
         Path logFile = dir.resolve("worker.log");
         String[] outcome = {null, null};
         long[] lastWrite = {0};
+        boolean[] fenced = {false};
+        boolean[] cancelled = {job.isCancelRequested()};
         int exit;
         try (WorkerProcess worker = WorkerProcess.start(taskFile, logFile, properties.workers(), engine.settings(), slot)) {
             running.put(id, worker);
-            if (cancelRequested.contains(id)) {
+            if (cancelled[0] || cancelRequested.contains(id)) {
+                cancelled[0] = true;
                 worker.cancel(properties.workers().cancelGraceSeconds());
             }
             exit = worker.pump(event -> {
+                if (fenced[0]) {
+                    return;
+                }
                 JsonObject data = event.getAsJsonObject("data");
                 switch (event.get("type").getAsString()) {
                     case "progress" -> {
@@ -135,10 +167,23 @@ public class EvaluationRunner {
                         if (now - lastWrite[0] >= 500) {
                             lastWrite[0] = now;
                             double pct = 100.0 * data.get("done").getAsInt() / data.get("total").getAsInt();
-                            evaluations.findById(id).ifPresent(e -> {
-                                e.setPercent(pct);
+                            EvaluationJob e = evaluations.findById(id).orElse(null);
+                            if (e == null || !token.equals(e.getExecutionToken())) {
+                                fenced[0] = true;
+                                worker.close();
+                                return;
+                            }
+                            // a cancel made through any instance is seen here
+                            if (e.isCancelRequested() && !cancelled[0]) {
+                                cancelled[0] = true;
+                                worker.cancel(properties.workers().cancelGraceSeconds());
+                            }
+                            e.setPercent(pct);
+                            try {
                                 evaluations.saveAndFlush(e);
-                            });
+                            } catch (org.springframework.orm.ObjectOptimisticLockingFailureException raced) {
+                                // a cancel or a take-over wrote the row meanwhile; the next progress event sees it
+                            }
                         }
                     }
                     case "finished" -> {
@@ -151,21 +196,49 @@ public class EvaluationRunner {
         } finally {
             running.remove(id);
         }
-        boolean cancelled = cancelRequested.remove(id);
-        if (shuttingDown && !"SUCCEEDED".equals(outcome[0]) && !cancelled) {
-            return;
+        if (fenced[0]) {
+            throw new FencedException("evaluation", id);
         }
-        if (cancelled && outcome[0] == null) {
-            finish(id, JobState.CANCELLED, "cancelled; the worker did not stop in time and was killed", null);
-            return;
+        boolean wasCancelled = cancelRequested.remove(id) || cancelled[0]
+                || evaluations.findById(id).map(EvaluationJob::isCancelRequested).orElse(false);
+        if (shuttingDown && !"SUCCEEDED".equals(outcome[0]) && !wasCancelled) {
+            return "INTERRUPTED";
+        }
+        if (wasCancelled && outcome[0] == null) {
+            return finishFenced(id, token, JobState.CANCELLED, "cancelled; the worker did not stop in time and was killed", null);
         }
         if ("SUCCEEDED".equals(outcome[0]) && Files.isRegularFile(report)) {
-            finish(id, JobState.SUCCEEDED, null, Files.readString(report));
+            storePlots(id, dir.resolve("plots"));
+            return finishFenced(id, token, JobState.SUCCEEDED, null, Files.readString(report));
         } else if (outcome[0] != null) {
-            finish(id, JobState.valueOf(outcome[0]), outcome[1], null);
+            return finishFenced(id, token, JobState.valueOf(outcome[0]), outcome[1], null);
         } else {
-            finish(id, JobState.FAILED, "the worker process exited with code " + exit + " without a report; see " + logFile, null);
+            return finishFenced(id, token, JobState.FAILED, exit == WorkerProcess.LEASE_EXPIRED
+                    ? "the worker stopped because it had not heard from the service for " + SchedulerConfig.WORKER_LEASE_SECONDS + " s"
+                    : "the worker process exited with code " + exit + " without a report; see " + logFile, null);
         }
+    }
+
+    /** The report's pictures go to the store (unless the store is the runs folder, where they already are). */
+    private void storePlots(UUID id, Path plots) throws IOException {
+        if (artifacts.storeIsRunsDir() || !Files.isDirectory(plots)) {
+            return;
+        }
+        try (var files = Files.list(plots)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".png")).toList()) {
+                artifacts.store().put("evaluations/" + id + "/plots/" + f.getFileName(), f);
+            }
+        }
+    }
+
+    /** Ends the evaluation if this execution still holds it; returns the outcome for the history. */
+    private String finishFenced(UUID id, String token, JobState state, String reason, String report) {
+        EvaluationJob e = evaluations.findById(id).orElse(null);
+        if (e == null || !token.equals(e.getExecutionToken())) {
+            return "FENCED";
+        }
+        finish(id, state, reason, report);
+        return state.name();
     }
 
     private void finish(UUID id, JobState state, String reason, String report) {

@@ -1,6 +1,6 @@
 package org.robustlab.runner;
 
-import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
 import java.time.Instant;
 import org.robustlab.evaluation.EvaluationJobRepository;
@@ -24,9 +24,9 @@ class JobRecovery {
 
     private final TrainingJobRepository jobs;
     private final EvaluationJobRepository evaluations;
-    private final Scheduler scheduler;
+    private final SchedulerClient scheduler;
 
-    JobRecovery(TrainingJobRepository jobs, EvaluationJobRepository evaluations, Scheduler scheduler) {
+    JobRecovery(TrainingJobRepository jobs, EvaluationJobRepository evaluations, SchedulerClient scheduler) {
         this.jobs = jobs;
         this.evaluations = evaluations;
         this.scheduler = scheduler;

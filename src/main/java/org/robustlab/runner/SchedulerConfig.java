@@ -1,9 +1,16 @@
 package org.robustlab.runner;
 
 import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.SchedulerClient;
+import com.github.kagkarlsson.scheduler.SchedulerName;
+import org.robustlab.config.RobustLabProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
 import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -17,6 +24,18 @@ import org.springframework.context.annotation.Configuration;
  */
 @Configuration
 public class SchedulerConfig {
+
+    private static final Logger log = LoggerFactory.getLogger(SchedulerConfig.class);
+
+    /** How often a running instance renews its executions in the database. */
+    public static final Duration HEARTBEAT = Duration.ofSeconds(2);
+    /** Missed heartbeats after which an instance's executions are declared dead and revived elsewhere (10 s). */
+    public static final int MISSED_HEARTBEATS = 5;
+    /**
+     * A worker stops by itself when its service has been silent this long: less than the 10 s after which the
+     * service's jobs go to another instance, so that a paused instance's worker is gone before its job restarts.
+     */
+    public static final int WORKER_LEASE_SECONDS = 6;
 
     public static final String TRAINING_TASK = "training-job";
     public static final String EVALUATION_TASK = "evaluation-job";
@@ -51,7 +70,20 @@ public class SchedulerConfig {
 
     private static OneTimeTask<String> task(String name, JobHandler handler) {
         return Tasks.oneTime(name, String.class)
-                .onDeadExecutionRevive()
+                .onDeadExecution(new com.github.kagkarlsson.scheduler.task.DeadExecutionHandler<String>() {
+                    private final com.github.kagkarlsson.scheduler.task.DeadExecutionHandler<String> revive =
+                            new com.github.kagkarlsson.scheduler.task.DeadExecutionHandler.ReviveDeadExecution<>();
+
+                    @Override
+                    public void deadExecution(com.github.kagkarlsson.scheduler.task.ExecutionComplete complete,
+                            com.github.kagkarlsson.scheduler.task.ExecutionOperations<String> operations) {
+                        var e = complete.getExecution();
+                        // the failover's first step, logged with its times: the job is queued again for any instance
+                        log.warn("{} {} of dead instance {} (last heartbeat {}) revived at {}", name, e.taskInstance.getId(),
+                                e.pickedBy, e.lastHeartbeat, Instant.now());
+                        revive.deadExecution(complete, operations);
+                    }
+                })
                 .execute((instance, context) -> {
                     try {
                         handler.run(UUID.fromString(instance.getData()));
@@ -61,17 +93,36 @@ public class SchedulerConfig {
                 });
     }
 
-    @Bean(destroyMethod = "stop")
-    Scheduler scheduler(DataSource dataSource, List<OneTimeTask<String>> tasks, DevicePool devices) {
+    /**
+     * The job queue. With workers ({@code robustlab.workers.enabled}, the default) a started db-scheduler
+     * that runs as many jobs at once as this instance has device slots; without, a client that only
+     * queues jobs and cancels them, for the instances with workers to run.
+     */
+    @Bean(destroyMethod = "")
+    SchedulerClient scheduler(DataSource dataSource, List<OneTimeTask<String>> tasks, DevicePool devices, RobustLabProperties properties) {
+        if (!properties.workers().enabled()) {
+            log.info("robustlab.workers.enabled is false: this instance serves the API and runs no jobs");
+            return SchedulerClient.Builder.create(dataSource, List.copyOf(tasks)).build();
+        }
         Scheduler scheduler = Scheduler.create(dataSource, List.copyOf(tasks))
+                .schedulerName(new SchedulerName.Fixed(properties.instanceName()))
                 .threads(devices.size())
                 .pollingInterval(Duration.ofMillis(500))
-                .heartbeatInterval(Duration.ofSeconds(2))
-                .missedHeartbeatsLimit(4)
+                .heartbeatInterval(HEARTBEAT)
+                .missedHeartbeatsLimit(MISSED_HEARTBEATS)
                 .enableImmediateExecution()
                 .shutdownMaxWait(Duration.ofSeconds(1))
                 .build();
         scheduler.start();
         return scheduler;
+    }
+
+    @Bean
+    DisposableBean schedulerStop(SchedulerClient scheduler) {
+        return () -> {
+            if (scheduler instanceof Scheduler s) {
+                s.stop();
+            }
+        };
     }
 }

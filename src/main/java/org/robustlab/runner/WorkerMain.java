@@ -61,6 +61,11 @@ public final class WorkerMain {
         Thread stdin = new Thread(() -> watchStdin(cancellation), "stdin-watch");
         stdin.setDaemon(true);
         stdin.start();
+        if (task.leaseSeconds() > 0) {
+            Thread lease = new Thread(() -> watchLease(task.leaseSeconds()), "lease-watch");
+            lease.setDaemon(true);
+            lease.start();
+        }
         Device device = Device.fromName(task.device());
         try {
             Map<String, Object> started = new LinkedHashMap<>();
@@ -206,10 +211,32 @@ public final class WorkerMain {
         return e;
     }
 
+    private static volatile long lastHeard = System.nanoTime();
+
+    /**
+     * Ends the process when the service has been silent for {@code seconds}: it is paused, hung or cut off,
+     * and may be declared dead, its job given to another instance; this worker must be gone by then.
+     */
+    private static void watchLease(int seconds) {
+        while (true) {
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (System.nanoTime() - lastHeard > seconds * 1_000_000_000L) {
+                System.err.println("the service has not been heard from for " + seconds + " s (lease expired): stopping");
+                System.err.flush();
+                Runtime.getRuntime().halt(4);
+            }
+        }
+    }
+
     private static void watchStdin(Cancellation cancellation) {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
+                lastHeard = System.nanoTime();
                 if (line.trim().equals("cancel")) {
                     cancellation.cancel();
                 }

@@ -29,9 +29,27 @@ final class WorkerProcess implements AutoCloseable {
     private final Process process;
     private final PrintWriter stdin;
 
+    /** The exit code of a worker that stopped because its lease expired (see {@link WorkerTask#leaseSeconds()}). */
+    static final int LEASE_EXPIRED = 4;
+
     private WorkerProcess(Process process) {
         this.process = process;
         this.stdin = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
+        Thread lease = new Thread(() -> {
+            // renews the worker's lease every second while this JVM runs (and is not paused)
+            while (process.isAlive()) {
+                synchronized (stdin) {
+                    stdin.println("alive");
+                }
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "worker-lease-" + process.pid());
+        lease.setDaemon(true);
+        lease.start();
     }
 
     /**
@@ -102,7 +120,9 @@ final class WorkerProcess implements AutoCloseable {
 
     /** Asks the worker to stop after its current batch; kills it if it has not stopped after {@code graceSeconds}. */
     void cancel(int graceSeconds) {
-        stdin.println("cancel");
+        synchronized (stdin) {
+            stdin.println("cancel");
+        }
         Thread killer = new Thread(() -> {
             try {
                 if (!process.waitFor(graceSeconds, TimeUnit.SECONDS)) {
@@ -121,7 +141,9 @@ final class WorkerProcess implements AutoCloseable {
 
     @Override
     public void close() {
-        stdin.close();
+        synchronized (stdin) {
+            stdin.close();
+        }
         if (process.isAlive()) {
             process.destroyForcibly();
         }

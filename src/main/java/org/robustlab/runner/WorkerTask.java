@@ -16,9 +16,17 @@ import org.robustlab.ml.training.TrainingPlan;
  * @param downloadDatasets whether missing CIFAR may be downloaded
  * @param device "cpu" or "gpu0", "gpu1", ...
  * @param evaluation what to evaluate (evaluate)
+ * @param leaseSeconds the worker stops by itself when its service has not been heard from for this long (the
+ *     service sends a line every second): a paused or cut-off instance's worker is gone before another instance
+ *     takes the job over; 0: no lease
  */
 public record WorkerTask(String kind, TrainingPlan plan, String runDir, String dataDir, boolean downloadDatasets,
-        String device, EvaluationTask evaluation) {
+        String device, EvaluationTask evaluation, int leaseSeconds) {
+
+    public WorkerTask(String kind, TrainingPlan plan, String runDir, String dataDir, boolean downloadDatasets, String device,
+            EvaluationTask evaluation) {
+        this(kind, plan, runDir, dataDir, downloadDatasets, device, evaluation, 0);
+    }
 
     /**
      * @param architecture the model's architecture id

@@ -101,7 +101,7 @@ class DevicePoolTest {
                 .containsEntry("PYTORCH_VERSION", "2.7.1").containsEntry("PYTORCH_FLAVOR", "cu128");
         List<String> command = WorkerProcess.command(java.nio.file.Path.of("task.json"),
                 new org.robustlab.config.RobustLabProperties.Workers(1, 2, "2g", 3, 30,
-                        new org.robustlab.config.RobustLabProperties.GpuSharing(1, List.of("small-cnn"))), engine);
+                        new org.robustlab.config.RobustLabProperties.GpuSharing(1, List.of("small-cnn")), true), engine);
         assertThat(command).contains("-Dai.djl.offline=false", "-Dai.djl.pytorch.cudnn_benchmark=true", "-Xmx2g",
                 "-Dai.djl.pytorch.num_threads=2");
         assertThat(command.get(command.size() - 1)).isEqualTo("task.json");
