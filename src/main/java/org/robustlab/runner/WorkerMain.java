@@ -225,7 +225,8 @@ public final class WorkerMain {
                 return;
             }
             if (System.nanoTime() - lastHeard > seconds * 1_000_000_000L) {
-                System.err.println("the service has not been heard from for " + seconds + " s (lease expired): stopping");
+                System.err.println("lease expired at " + java.time.Instant.now() + ": the service has not been heard from for "
+                        + seconds + " s; stopping");
                 System.err.flush();
                 Runtime.getRuntime().halt(4);
             }

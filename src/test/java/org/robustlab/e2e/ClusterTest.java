@@ -221,10 +221,65 @@ class ClusterTest {
                 Duration.ofMinutes(5));
         assertThat(evaluated.get("state").asString()).as(evaluated.toString()).isEqualTo("SUCCEEDED");
 
+        // an instance that is only paused (SIGSTOP) while it trains: its worker's lease runs out and it stops; the
+        // job goes to another instance; when the paused one comes back, its token is no longer the job's, and it
+        // writes nothing
+        List<Node> live = List.of(a, b2, c);
+        HttpResponse<String> tenth = post(a, "/api/v1/training-jobs", """
+                {"name": "cluster-paused", "dataset": "fashion-mnist", "trainSubset": 1024, "epochs": 4, "batchSize": 64,
+                 "method": "arr", "attack": {"type": "fgsm", "epsilon": 0.1},
+                 "validation": {"size": 100, "pgdSteps": 2}, "seed": 10}""");
+        assertThat(tenth.statusCode()).as(tenth.body()).isEqualTo(202);
+        String pausedJob = json.readTree(tenth.body()).get("id").asString();
+        String[] pausedName = {null};
+        waitUntil(() -> {
+            pausedName[0] = runningOn(a, pausedJob);
+            return pausedName[0] != null && json.readTree(get(a, "/api/v1/training-jobs/" + pausedJob + "/metrics").body()).size() >= 1;
+        }, Duration.ofMinutes(5), "the tenth job to complete an epoch");
+        Node paused = live.stream().filter(n -> n.name.equals(pausedName[0])).findFirst().orElseThrow();
+        Node other = live.stream().filter(n -> n != paused).findFirst().orElseThrow();
+        signal("STOP", paused);
+        Instant pausedAt = Instant.now();
+        waitUntil(() -> {
+            String now = runningOn(other, pausedJob);
+            return now != null && !now.equals(paused.name);
+        }, Duration.ofMinutes(3), "the paused instance's job to start elsewhere");
+        double takeover = Duration.between(pausedAt, Instant.now()).toMillis() / 1000.0;
+        signal("CONT", paused);
+        JsonNode tenthDone = waitFor(other, "/api/v1/training-jobs/" + pausedJob,
+                j -> j.get("state").asString().matches("SUCCEEDED|FAILED|CANCELLED|STOPPED"), Duration.ofMinutes(10));
+        assertThat(tenthDone.get("state").asString()).as(tenthDone.toString()).isEqualTo("SUCCEEDED");
+        JsonNode tenthRuns = json.readTree(get(other, "/api/v1/training-jobs/" + pausedJob + "/executions").body());
+        assertThat(Stream.of(toArray(tenthRuns)).filter(e -> "SUCCEEDED".equals(e.path("outcome").asString(null))).count())
+                .as(tenthRuns.toString()).isEqualTo(1);
+        JsonNode pausedRun = tenthRuns.get(0);
+        JsonNode takenOver = tenthRuns.get(1);
+        assertThat(pausedRun.get("instance").asString()).isEqualTo(paused.name);
+        waitUntil(() -> json.readTree(get(other, "/api/v1/training-jobs/" + pausedJob + "/executions").body()).get(0).has("outcome"),
+                Duration.ofMinutes(1), "the paused instance to close its execution");
+        pausedRun = json.readTree(get(other, "/api/v1/training-jobs/" + pausedJob + "/executions").body()).get(0);
+        assertThat(pausedRun.get("outcome").asString()).as(tenthRuns.toString()).isEqualTo("FENCED");
+        // the paused instance's worker had stopped before the other instance's execution started
+        String workerLog = Files.readString(dir.resolve(paused.name).resolve("runs/jobs/" + pausedJob + "/worker.log"));
+        java.util.regex.Matcher lease = java.util.regex.Pattern.compile("lease expired at (\\S+):").matcher(workerLog);
+        assertThat(lease.find()).as(workerLog).isTrue();
+        Instant workerStopped = Instant.parse(lease.group(1));
+        assertThat(workerStopped).isBefore(Instant.parse(takenOver.get("startedAt").asString()));
+        JsonNode tenthMetrics = json.readTree(get(other, "/api/v1/training-jobs/" + pausedJob + "/metrics").body());
+        assertThat(tenthMetrics).hasSize(4);
+        System.out.printf("paused instance %s: its worker stopped %.1f s after the pause; the job started on %s %.1f s after"
+                + " the pause; the paused execution ended FENCED%n", paused.name,
+                Duration.between(pausedAt, workerStopped).toMillis() / 1000.0, takenOver.get("instance").asString(), takeover);
+
         System.out.printf("cluster test: 9 jobs on 3 instances, one killed: all SUCCEEDED in %.1f s; job %s of the killed instance"
                 + " found dead and queued again %.1f s after the kill, started on another instance %.1f s after it"
                 + " (resumed from epoch %d, %d epoch(s) redone); %.1f s in all%n", seconds, victimJob[0], detection, failover,
                 resumed.get("resumedFromEpoch").asInt(), resumed.get("epochsRedone").asInt(), (System.nanoTime() - t0) / 1e9);
+    }
+
+    private static void signal(String signal, Node n) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(n.process.pid())).inheritIO().start();
+        assertThat(kill.waitFor()).isZero();
     }
 
     private static JsonNode[] toArray(JsonNode array) {

@@ -8,6 +8,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.robustlab.RobustLabApplication;
@@ -62,14 +63,68 @@ class CrashRecoveryTest {
         }
     }
 
+    /**
+     * The store on a shared folder (as a network volume would be) and each start with a new, empty local runs
+     * folder, as a replacement machine would have: the job resumes from the checkpoint in the store.
+     */
+    @Test
+    void aJobResumesOnANewMachineFromTheSharedFilesystemStore(@TempDir Path dir) throws Exception {
+        String jobId;
+        int firstEpochs;
+        try (ConfigurableApplicationContext app = start(dir, "runs-1", "--robustlab.storage.root=" + dir.resolve("shared"))) {
+            String base = base(app);
+            key = java.nio.file.Files.readString(dir.resolve("admin-key")).strip();
+            HttpResponse<String> created = post(base + "/api/v1/training-jobs", """
+                    {"dataset": "fashion-mnist", "trainSubset": 1024, "epochs": 3, "batchSize": 64,
+                     "method": "arr", "attack": {"type": "fgsm", "epsilon": 0.1},
+                     "validation": {"size": 100, "pgdSteps": 2}, "seed": 3}""");
+            assertThat(created.statusCode()).isEqualTo(202);
+            jobId = json.readTree(created.body()).get("id").asString();
+            JsonNode metrics = waitFor(base + "/api/v1/training-jobs/" + jobId + "/metrics", m -> m.size() >= 1);
+            firstEpochs = metrics.size();
+            // the epoch's checkpoint is in the shared store, named by a pointer written after its files
+            waitForFile(dir.resolve("shared/jobs/" + jobId + "/checkpoints/last.json"));
+        }
+        try (ConfigurableApplicationContext app = start(dir, "runs-2", "--robustlab.storage.root=" + dir.resolve("shared"))) {
+            String base = base(app);
+            JsonNode job = waitFor(base + "/api/v1/training-jobs/" + jobId,
+                    j -> j.get("state").asString().matches("SUCCEEDED|FAILED|CANCELLED"));
+            assertThat(job.get("state").asString()).as(job.toString()).isEqualTo("SUCCEEDED");
+            JsonNode executions = json.readTree(get(base + "/api/v1/training-jobs/" + jobId + "/executions").body());
+            assertThat(executions).hasSize(2);
+            JsonNode resumed = executions.get(1);
+            assertThat(resumed.get("resumedFromEpoch").asInt()).as(executions.toString()).isGreaterThanOrEqualTo(firstEpochs);
+            assertThat(resumed.get("outcome").asString()).isEqualTo("SUCCEEDED");
+            // the models are in the shared store, and download from the new machine
+            for (JsonNode m : job.get("models")) {
+                assertThat(dir.resolve("shared/models/" + m.get("id").asString() + "/model.safetensors")).isRegularFile();
+                assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/models/" + m.get("id").asString() + "/download"))
+                        .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofByteArray()).statusCode()).isEqualTo(200);
+            }
+        }
+    }
+
+    private static void waitForFile(Path file) throws InterruptedException {
+        for (int i = 0; i < 600 && !java.nio.file.Files.exists(file); i++) {
+            Thread.sleep(100);
+        }
+        assertThat(file).exists();
+    }
+
     private static ConfigurableApplicationContext start(Path dir) {
-        return new SpringApplicationBuilder(RobustLabApplication.class).run(
+        return start(dir, "runs");
+    }
+
+    private static ConfigurableApplicationContext start(Path dir, String runs, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of(
                 "--server.port=0",
                 "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE",
-                "--robustlab.runs-dir=" + dir.resolve("runs"),
+                "--robustlab.runs-dir=" + dir.resolve(runs),
                 "--robustlab.data-dir=" + dir.resolve("datasets"),
                 "--robustlab.workers.heap=2g",
-                "--robustlab.security.admin-key-file=" + dir.resolve("admin-key"));
+                "--robustlab.security.admin-key-file=" + dir.resolve("admin-key")));
+        args.addAll(List.of(more));
+        return new SpringApplicationBuilder(RobustLabApplication.class).run(args.toArray(new String[0]));
     }
 
     private static String base(ConfigurableApplicationContext app) {
