@@ -30,4 +30,13 @@ class DependencyRuleTest {
                 .allowEmptyShould(true)
                 .check(classes);
     }
+
+    @Test
+    void theArtifactStoresArePlainJava() {
+        noClasses().that().resideInAPackage("org.robustlab.storage..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.springframework..", "jakarta.persistence..",
+                        "org.robustlab.job..", "org.robustlab.evaluation..", "org.robustlab.artifact..", "org.robustlab.runner..",
+                        "org.robustlab.config..")
+                .check(classes);
+    }
 }

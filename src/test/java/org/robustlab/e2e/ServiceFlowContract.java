@@ -66,6 +66,11 @@ abstract class ServiceFlowContract extends RealServerTest {
             assertThat(file.headers().firstValue("X-Checksum-SHA256")).hasValue(sha);
             assertThat(file.body().length).isGreaterThan(1_000_000);
         }
+        // one machine, the default filesystem store (runs-dir itself): the model's files are under runs-dir as
+        // before, and the job's checkpoints are not copied a second time
+        assertThat(dir.resolve("runs/models/" + modelId + "/model.safetensors")).isRegularFile();
+        assertThat(dir.resolve("runs/jobs/" + id + "/last/state.json")).isRegularFile();
+        assertThat(dir.resolve("runs/jobs/" + id + "/checkpoints")).doesNotExist();
         JsonNode model = json.readTree(api.get("/api/v1/models/" + modelId).body());
         assertThat(model.get("jobId").asString()).isEqualTo(id);
         assertThat(model.get("method").asString()).isEqualTo("arr");
