@@ -7,6 +7,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Configuration;
 
 @Configuration
+@org.springframework.scheduling.annotation.EnableScheduling
 @EnableConfigurationProperties(RobustLabProperties.class)
 class AppConfig {
 

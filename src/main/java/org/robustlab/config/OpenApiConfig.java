@@ -88,6 +88,16 @@ class OpenApiConfig {
                     respell(attack.getProperties().get(p));
                 }
             }
+            // a sweep's grid values and a baseline's merge patch are any JSON: numbers, strings, booleans, objects
+            Schema<?> sweep = api.getComponents().getSchemas().get("CreateSweepRequest");
+            if (sweep != null && sweep.getProperties() != null && sweep.getProperties().get("grid") != null) {
+                Schema<?> grid = sweep.getProperties().get("grid");
+                grid.setAdditionalProperties(new ArraySchema().items(new Schema<>().description("any JSON value")).minItems(1).maxItems(20));
+            }
+            Schema<?> baseline = api.getComponents().getSchemas().get("Baseline");
+            if (baseline != null && baseline.getProperties() != null && baseline.getProperties().get("request") != null) {
+                baseline.getProperties().get("request").setAdditionalProperties(new Schema<>().nullable(true).description("any JSON value, or null to remove"));
+            }
             for (Map.Entry<String, PathItem> path : api.getPaths().entrySet()) {
                 for (Map.Entry<PathItem.HttpMethod, Operation> op : path.getValue().readOperationsMap().entrySet()) {
                     addErrors(path.getKey(), op.getKey(), op.getValue());

@@ -48,6 +48,20 @@ public class EvaluationService {
     public EvaluationView submit(CreateEvaluationRequest request) {
         org.robustlab.security.Caller caller = org.robustlab.security.Caller.current();
         quotas.submission(caller);
+        return submitFor(caller.name(), request);
+    }
+
+    /** Checks the attacks and the device of an evaluation request (what can be checked without its model). */
+    public void checkAttacks(CreateEvaluationRequest request) {
+        EvaluationPlans.attacks(request);
+        devices.checkRequest(request.device());
+    }
+
+    /**
+     * Checks and queues an evaluation for {@code owner}, within its active-job limit but without taking from a
+     * key's submission rate (a sweep's evaluations are submitted this way).
+     */
+    public EvaluationView submitFor(String owner, CreateEvaluationRequest request) {
         java.util.List<org.robustlab.ml.attack.AttackSpec> attacks = EvaluationPlans.attacks(request);
         devices.checkRequest(request.device());
         ModelArtifact model = resolveModel(request);
@@ -59,9 +73,9 @@ public class EvaluationService {
         CreateEvaluationRequest stored = new CreateEvaluationRequest(model.getId(), request.jobId(), request.checkpoint(),
                 request.testSubset(), request.attacks(), request.epsilons(), request.seed(), request.diagnostics(), request.device());
         String storedJson = json.writeValueAsString(stored);
-        return quotas.withinActiveLimit(caller.name(), () -> {
+        return quotas.withinActiveLimit(owner, () -> {
             EvaluationJob job = new EvaluationJob(UUID.randomUUID(), model.getId(), storedJson, Instant.now());
-            job.setOwner(caller.name());
+            job.setOwner(owner);
             evaluations.saveAndFlush(job);
             scheduler.schedule(SchedulerConfig.evaluationInstance(job.getId()), Instant.now());
             return view(job);

@@ -58,15 +58,34 @@ public class JobService {
     public TrainingJobView submit(CreateTrainingJobRequest request) {
         Caller caller = Caller.current();
         quotas.submission(caller);
+        return submitFor(caller.name(), request);
+    }
+
+    /** Takes one submission from the caller's rate limit (a 429 when it is spent). */
+    public void checkSubmissionRate(Caller caller) {
+        quotas.submission(caller);
+    }
+
+    /** Checks a request as a submission would (fields, device, data, cost), storing nothing. */
+    public void check(CreateTrainingJobRequest request) {
         var plan = TrainingPlans.from(request);
         devices.checkRequest(request.device());
         int images = datasets.checkTraining(plan.dataset(), plan.trainSubset(), plan.validationSize());
         quotas.trainingCost(org.robustlab.ml.training.ComputeCost.training(plan, images));
+    }
+
+    /**
+     * Checks and queues a job for {@code owner}, within the owner's active-job limit (a 429 past it) but without
+     * taking from a key's submission rate: a sweep's jobs are submitted this way, one request having been counted.
+     */
+    public TrainingJobView submitFor(String owner, CreateTrainingJobRequest request) {
+        var plan = TrainingPlans.from(request);
+        check(request);
         String requestJson = json.writeValueAsString(request);
-        return quotas.withinActiveLimit(caller.name(), () -> {
+        return quotas.withinActiveLimit(owner, () -> {
             TrainingJob job = new TrainingJob(UUID.randomUUID(), request.name(), plan.method().method().id(), plan.dataset().id(),
                     plan.architecture().id(), plan.epochs(), requestJson, request.tags() == null ? Set.of() : request.tags(), Instant.now());
-            job.setOwner(caller.name());
+            job.setOwner(owner);
             jobs.saveAndFlush(job);
             schedule(job.getId());
             return view(job);

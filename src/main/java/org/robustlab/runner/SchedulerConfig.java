@@ -6,7 +6,7 @@ import com.github.kagkarlsson.scheduler.SchedulerName;
 import org.robustlab.config.RobustLabProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import java.time.Duration;
@@ -94,16 +94,13 @@ public class SchedulerConfig {
     }
 
     /**
-     * The job queue. With workers ({@code robustlab.workers.enabled}, the default) a started db-scheduler
-     * that runs as many jobs at once as this instance has device slots; without, a client that only
-     * queues jobs and cancels them, for the instances with workers to run.
+     * The job queue of an instance with workers ({@code robustlab.workers.enabled}, the default): a started
+     * db-scheduler that runs as many jobs at once as this instance has device slots (and is stopped with the
+     * context, also when the context fails to start).
      */
-    @Bean(destroyMethod = "")
-    SchedulerClient scheduler(DataSource dataSource, List<OneTimeTask<String>> tasks, DevicePool devices, RobustLabProperties properties) {
-        if (!properties.workers().enabled()) {
-            log.info("robustlab.workers.enabled is false: this instance serves the API and runs no jobs");
-            return SchedulerClient.Builder.create(dataSource, List.copyOf(tasks)).build();
-        }
+    @Bean(destroyMethod = "stop")
+    @ConditionalOnProperty(name = "robustlab.workers.enabled", havingValue = "true", matchIfMissing = true)
+    Scheduler scheduler(DataSource dataSource, List<OneTimeTask<String>> tasks, DevicePool devices, RobustLabProperties properties) {
         Scheduler scheduler = Scheduler.create(dataSource, List.copyOf(tasks))
                 .schedulerName(new SchedulerName.Fixed(properties.instanceName()))
                 .threads(devices.size())
@@ -117,12 +114,11 @@ public class SchedulerConfig {
         return scheduler;
     }
 
+    /** The job queue of an API-only instance: a client that queues and cancels jobs for the instances with workers. */
     @Bean
-    DisposableBean schedulerStop(SchedulerClient scheduler) {
-        return () -> {
-            if (scheduler instanceof Scheduler s) {
-                s.stop();
-            }
-        };
+    @ConditionalOnProperty(name = "robustlab.workers.enabled", havingValue = "false")
+    SchedulerClient schedulerClient(DataSource dataSource, List<OneTimeTask<String>> tasks) {
+        log.info("robustlab.workers.enabled is false: this instance serves the API and runs no jobs");
+        return SchedulerClient.Builder.create(dataSource, List.copyOf(tasks)).build();
     }
 }

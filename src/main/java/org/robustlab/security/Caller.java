@@ -34,4 +34,20 @@ public record Caller(UUID keyId, String name, Role role) {
                     + "; only its owner or an admin may change it");
         }
     }
+
+    /**
+     * Runs {@code work} with {@code caller} as the authenticated caller of this thread (for work the service does
+     * on someone's behalf, such as a sweep submitting its jobs), then restores the thread's previous context.
+     */
+    public static <T> T runAs(Caller caller, java.util.function.Supplier<T> work) {
+        var previous = SecurityContextHolder.getContext();
+        var context = SecurityContextHolder.createEmptyContext();
+        context.setAuthentication(new SecurityConfig.CallerAuthentication(caller));
+        SecurityContextHolder.setContext(context);
+        try {
+            return work.get();
+        } finally {
+            SecurityContextHolder.setContext(previous);
+        }
+    }
 }

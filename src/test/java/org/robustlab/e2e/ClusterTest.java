@@ -240,10 +240,14 @@ class ClusterTest {
         Node other = live.stream().filter(n -> n != paused).findFirst().orElseThrow();
         signal("STOP", paused);
         Instant pausedAt = Instant.now();
-        waitUntil(() -> {
-            String now = runningOn(other, pausedJob);
-            return now != null && !now.equals(paused.name);
-        }, Duration.ofMinutes(3), "the paused instance's job to start elsewhere");
+        try {
+            waitUntil(() -> {
+                String now = runningOn(other, pausedJob);
+                return now != null && !now.equals(paused.name);
+            }, Duration.ofMinutes(3), "the paused instance's job to start elsewhere");
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + diagnose(db, other, pausedJob), e);
+        }
         double takeover = Duration.between(pausedAt, Instant.now()).toMillis() / 1000.0;
         signal("CONT", paused);
         JsonNode tenthDone = waitFor(other, "/api/v1/training-jobs/" + pausedJob,
@@ -275,6 +279,39 @@ class ClusterTest {
                 + " found dead and queued again %.1f s after the kill, started on another instance %.1f s after it"
                 + " (resumed from epoch %d, %d epoch(s) redone); %.1f s in all%n", seconds, victimJob[0], detection, failover,
                 resumed.get("resumedFromEpoch").asInt(), resumed.get("epochsRedone").asInt(), (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** What a failed wait needs explained: the job, its executions, the database's sessions and the instances' logs. */
+    private String diagnose(TestPostgres db, Node via, String job) {
+        StringBuilder sb = new StringBuilder();
+        try {
+            sb.append("job: ").append(get(via, "/api/v1/training-jobs/" + job).body()).append('\n');
+            sb.append("executions: ").append(get(via, "/api/v1/training-jobs/" + job + "/executions").body()).append('\n');
+        } catch (RuntimeException e) {
+            sb.append("(job not readable: ").append(e.getMessage()).append(")\n");
+        }
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.url(), db.user(), db.password());
+                java.sql.Statement st = c.createStatement();
+                java.sql.ResultSet rs = st.executeQuery("select pid, state, wait_event_type, wait_event, xact_start, left(query, 200)"
+                        + " from pg_stat_activity where datname = current_database()")) {
+            while (rs.next()) {
+                sb.append("pg: ").append(rs.getInt(1)).append(' ').append(rs.getString(2)).append(' ').append(rs.getString(3))
+                        .append(' ').append(rs.getString(4)).append(' ').append(rs.getString(5)).append(' ').append(rs.getString(6)).append('\n');
+            }
+            try (java.sql.ResultSet rs2 = st.executeQuery("select task_instance, picked, picked_by, last_heartbeat, version from scheduled_tasks")) {
+                while (rs2.next()) {
+                    sb.append("task: ").append(rs2.getString(1)).append(' ').append(rs2.getBoolean(2)).append(' ').append(rs2.getString(3))
+                            .append(' ').append(rs2.getString(4)).append(' ').append(rs2.getLong(5)).append('\n');
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            sb.append("(database not readable: ").append(e.getMessage()).append(")\n");
+        }
+        for (Node n : nodes) {
+            sb.append("--- ").append(n.name).append(" (pid ").append(n.process.pid()).append(")\n")
+                    .append(tail(dir.resolve(n.name).resolve("service.log"))).append('\n');
+        }
+        return sb.toString();
     }
 
     private static void signal(String signal, Node n) throws Exception {

@@ -1,0 +1,214 @@
+package org.robustlab.sweep;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.robustlab.config.RobustLabProperties;
+import org.robustlab.evaluation.CreateEvaluationRequest;
+import org.robustlab.evaluation.EvaluationService;
+import org.robustlab.evaluation.EvaluationView;
+import org.robustlab.job.CreateTrainingJobRequest;
+import org.robustlab.job.JobService;
+import org.robustlab.job.JobState;
+import org.robustlab.job.TrainingJobView;
+import org.robustlab.security.Caller;
+import org.robustlab.security.Role;
+import org.robustlab.security.TooManyRequestsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.orm.ObjectOptimisticLockingFailureException;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Moves sweeps along, every 2 seconds, on one instance at a time (the holder of a lease row in the database):
+ * submits pending members as the owner's active-job limit allows, submits each trained member's evaluations,
+ * records how members end, and ends the sweep when all have. Members are submitted as ordinary jobs and
+ * evaluations of the sweep's owner: same queue, same quotas.
+ */
+@Component
+class SweepCoordinator {
+
+    private static final Logger log = LoggerFactory.getLogger(SweepCoordinator.class);
+    private static final String LEASE = "sweeps";
+    private static final int LEASE_SECONDS = 15;
+
+    private final SweepRepository sweeps;
+    private final SweepMemberRepository members;
+    private final SweepService service;
+    private final JobService jobs;
+    private final EvaluationService evaluations;
+    private final JdbcTemplate jdbc;
+    private final ObjectMapper json;
+    private final String instance;
+
+    SweepCoordinator(SweepRepository sweeps, SweepMemberRepository members, SweepService service, JobService jobs,
+            EvaluationService evaluations, JdbcTemplate jdbc, ObjectMapper json, RobustLabProperties properties) {
+        this.sweeps = sweeps;
+        this.members = members;
+        this.service = service;
+        this.jobs = jobs;
+        this.evaluations = evaluations;
+        this.jdbc = jdbc;
+        this.json = json;
+        this.instance = properties.instanceName();
+    }
+
+    @Scheduled(fixedDelay = 2000, initialDelay = 2000)
+    void tick() {
+        try {
+            if (!lead()) {
+                return;
+            }
+            for (Sweep sweep : sweeps.findByState(JobState.RUNNING)) {
+                try {
+                    Caller.runAs(new Caller(null, sweep.getOwner(), Role.RESEARCHER), () -> {
+                        advance(sweep);
+                        return null;
+                    });
+                } catch (RuntimeException e) {
+                    log.warn("sweep {}: {}", sweep.getId(), e.getMessage(), e);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("sweep coordination failed this round: {}", e.getMessage());
+        }
+    }
+
+    /** Takes or renews the coordination lease; true if this instance holds it now. */
+    boolean lead() {
+        Timestamp now = Timestamp.from(Instant.now());
+        Timestamp until = Timestamp.from(Instant.now().plusSeconds(LEASE_SECONDS));
+        int n = jdbc.update("update coordinator_lease set holder = ?, expires_at = ? where name = ? and (holder = ? or expires_at < ?)",
+                instance, until, LEASE, instance, now);
+        if (n == 1) {
+            return true;
+        }
+        try {
+            return jdbc.update("insert into coordinator_lease (name, holder, expires_at) values (?, ?, ?)", LEASE, instance, until) == 1;
+        } catch (DataIntegrityViolationException held) {
+            return false;
+        }
+    }
+
+    private void advance(Sweep sweep) {
+        boolean cancelling = sweeps.findById(sweep.getId()).map(Sweep::isCancelRequested).orElse(false);
+        CreateSweepRequest request = json.readValue(sweep.getRequestJson(), CreateSweepRequest.class);
+        boolean limited = false;
+        boolean allEnded = true;
+        int done = 0;
+        for (SweepMember m : members.findBySweepIdOrderByPosition(sweep.getId())) {
+            try {
+                switch (m.getState()) {
+                    case SweepMember.PENDING -> {
+                        if (cancelling) {
+                            update(m, SweepMember.CANCELLED, "cancelled with the sweep before it was submitted");
+                        } else if (!limited) {
+                            try {
+                                TrainingJobView job = jobs.submitFor(sweep.getOwner(),
+                                        json.readValue(m.getRequestJson(), CreateTrainingJobRequest.class));
+                                m.setJobId(job.id());
+                                update(m, SweepMember.TRAINING, null);
+                            } catch (TooManyRequestsException full) {
+                                limited = true; // the owner's active limit: the rest wait for a later round
+                            }
+                        }
+                    }
+                    case SweepMember.TRAINING -> {
+                        TrainingJobView job = jobs.get(m.getJobId());
+                        if (job.state() == JobState.SUCCEEDED || job.state() == JobState.STOPPED) {
+                            if (cancelling) {
+                                update(m, SweepMember.CANCELLED, "cancelled with the sweep after training");
+                            } else if (!limited) {
+                                limited = !evaluate(m, job, request);
+                            }
+                        } else if (job.state() == JobState.FAILED) {
+                            update(m, SweepMember.FAILED, "training failed: " + job.failureReason());
+                        } else if (job.state() == JobState.CANCELLED) {
+                            update(m, SweepMember.CANCELLED, job.failureReason());
+                        }
+                    }
+                    case SweepMember.EVALUATING -> {
+                        Map<String, UUID> evs = json.readValue(m.getEvaluationsJson(), SweepService.EVALUATIONS);
+                        boolean ended = true;
+                        String failed = null;
+                        for (Map.Entry<String, UUID> e : evs.entrySet()) {
+                            EvaluationView v = evaluations.get(e.getValue());
+                            ended &= v.state().isTerminal();
+                            if (v.state().isTerminal() && v.state() != JobState.SUCCEEDED) {
+                                failed = "evaluation of " + e.getKey() + " " + v.state() + (v.failureReason() == null ? "" : ": " + v.failureReason());
+                            }
+                        }
+                        if (ended) {
+                            update(m, failed == null ? SweepMember.DONE : SweepMember.FAILED, failed);
+                        }
+                    }
+                    default -> { }
+                }
+            } catch (ObjectOptimisticLockingFailureException raced) {
+                // changed meanwhile (a cancel): looked at again next round
+            } catch (RuntimeException e) {
+                // a member that cannot be submitted (its model was deleted, a limit changed) fails alone
+                update(m, SweepMember.FAILED, e.getMessage());
+            }
+            SweepMember now = members.findById(m.getId()).orElse(m);
+            allEnded &= now.isEnded();
+            done += now.getState().equals(SweepMember.DONE) ? 1 : 0;
+        }
+        if (allEnded) {
+            Sweep fresh = sweeps.findById(sweep.getId()).orElseThrow();
+            fresh.setState(fresh.isCancelRequested() ? JobState.CANCELLED : done > 0 ? JobState.SUCCEEDED : JobState.FAILED);
+            fresh.setFinishedAt(Instant.now());
+            sweeps.saveAndFlush(fresh);
+            log.info("sweep {} ended {}", sweep.getId(), fresh.getState());
+        }
+    }
+
+    /** Submits the member's evaluations (those not submitted yet); false if the owner's active limit stopped it. */
+    private boolean evaluate(SweepMember member, TrainingJobView job, CreateSweepRequest request) {
+        SweepMember m = member;
+        Map<String, UUID> evs = m.getEvaluationsJson() == null ? new LinkedHashMap<>()
+                : new LinkedHashMap<>(json.readValue(m.getEvaluationsJson(), SweepService.EVALUATIONS));
+        var checkpoints = request.evaluation().checkpoints() == null || request.evaluation().checkpoints().isEmpty()
+                ? java.util.List.of("best-robust") : request.evaluation().checkpoints();
+        CreateEvaluationRequest r = request.evaluation().request();
+        for (String checkpoint : checkpoints) {
+            if (evs.containsKey(checkpoint)) {
+                continue;
+            }
+            UUID model = job.models().stream().filter(x -> x.kind().equals(checkpoint)).map(TrainingJobView.ModelRef::id).findFirst().orElse(null);
+            if (model == null) {
+                update(m, SweepMember.FAILED, "job " + job.id() + " has no " + checkpoint + " model");
+                return true;
+            }
+            try {
+                EvaluationView v = evaluations.submitFor(job.owner(), new CreateEvaluationRequest(model, null, null,
+                        r.testSubset(), r.attacks(), r.epsilons(), r.seed(), r.diagnostics(), r.device()));
+                evs.put(checkpoint, v.id());
+                m.setEvaluationsJson(json.writeValueAsString(evs));
+                m = members.saveAndFlush(m);
+            } catch (TooManyRequestsException full) {
+                return false;
+            }
+        }
+        m.setEvaluationsJson(json.writeValueAsString(evs));
+        m.setState(SweepMember.EVALUATING);
+        members.saveAndFlush(m);
+        return true;
+    }
+
+    private void update(SweepMember m, String state, String reason) {
+        SweepMember fresh = members.findById(m.getId()).orElseThrow();
+        fresh.setState(state);
+        fresh.setReason(reason);
+        if (m.getJobId() != null) {
+            fresh.setJobId(m.getJobId());
+        }
+        members.saveAndFlush(fresh);
+    }
+}

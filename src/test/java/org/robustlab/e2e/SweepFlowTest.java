@@ -1,0 +1,145 @@
+package org.robustlab.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The paper's ablation as one request: 2 divergences x 3 lambdas x 2 seeds, plus the standard and PGD-AT
+ * baselines over the same seeds, on a small budget; the sweep's table is checked against its members'
+ * own evaluation reports.
+ */
+class SweepFlowTest extends RealServerTest {
+
+    static final String SWEEP = """
+            {"name": "ablation",
+             "base": {"dataset": "fashion-mnist", "trainSubset": 256, "model": "small-cnn", "method": "arr", "epochs": 1,
+                      "batchSize": 64, "attack": {"type": "fgsm", "epsilon": 0.1}, "validation": {"size": 100, "pgdSteps": 2},
+                      "optimizer": {"type": "sgd", "learningRate": 0.01, "momentum": 0.9}},
+             "grid": {"divergence": ["kl", "l2"], "lambda": [0.5, 1, 4], "seed": [1, 2]},
+             "baselines": [{"name": "standard", "request": {"method": "standard", "lambda": null, "divergence": null, "attack": null}},
+                           {"name": "pgd-at", "request": {"method": "pgd-at", "lambda": null, "divergence": null,
+                                                          "attack": {"type": "pgd", "epsilon": 0.1, "steps": 3}}}],
+             "evaluation": {"request": {"testSubset": 100, "attacks": [{"type": "fgsm", "epsilon": 0.1},
+                                                                      {"type": "pgd", "epsilon": 0.1, "steps": 5}],
+                                        "diagnostics": {"enabled": false}}}}""";
+
+    @Test
+    void anAblationSweepRunsToOneTableThatAgreesWithItsJobs() throws Exception {
+        HttpResponse<String> created = api.post("/api/v1/sweeps", SWEEP);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(202);
+        JsonNode sweep = json.readTree(created.body());
+        String id = sweep.get("id").asString();
+        assertThat(created.headers().firstValue("Location")).hasValue("/api/v1/sweeps/" + id);
+        assertThat(sweep.get("members")).hasSize(16);
+        assertThat(sweep.get("progress").get("members").asInt()).isEqualTo(16);
+
+        JsonNode done = api.waitFor("/api/v1/sweeps/" + id, s -> s.get("state").asString().matches("SUCCEEDED|FAILED|CANCELLED"),
+                Duration.ofMinutes(40));
+        assertThat(done.get("state").asString()).as(done.toString()).isEqualTo("SUCCEEDED");
+        assertThat(done.get("progress").get("done").asInt()).as(done.toString()).isEqualTo(16);
+
+        // the members' own reports, by configuration
+        Map<String, List<JsonNode>> reports = new HashMap<>();
+        for (JsonNode m : done.get("members")) {
+            String evaluation = m.get("evaluations").get("best-robust").asString();
+            JsonNode report = json.readTree(api.get("/api/v1/evaluations/" + evaluation + "/report").body());
+            reports.computeIfAbsent(m.get("config").asString(), k -> new ArrayList<>()).add(report);
+            JsonNode job = json.readTree(api.get("/api/v1/training-jobs/" + m.get("jobId").asString()).body());
+            assertThat(job.get("tags").toString()).contains("sweep-" + id.substring(0, 8));
+        }
+        assertThat(reports.keySet()).containsExactlyInAnyOrder("divergence=kl, lambda=0.5", "divergence=kl, lambda=1",
+                "divergence=kl, lambda=4", "divergence=l2, lambda=0.5", "divergence=l2, lambda=1", "divergence=l2, lambda=4",
+                "baseline standard", "baseline pgd-at");
+
+        JsonNode rows = json.readTree(api.get("/api/v1/sweeps/" + id + "/results").body());
+        assertThat(rows).hasSize(8);
+        int pareto = 0;
+        for (JsonNode row : rows) {
+            List<JsonNode> mine = reports.get(row.get("config").asString());
+            assertThat(row.get("seeds")).hasSize(2);
+            check(row.get("clean"), mine.stream().map(r -> r.get("cleanAccuracy").asDouble()).toList());
+            for (JsonNode a : row.get("attacks")) {
+                List<Double> values = new ArrayList<>();
+                for (JsonNode r : mine) {
+                    for (JsonNode x : r.get("results")) {
+                        if (x.get("label").asString().equals(a.get("label").asString())) {
+                            values.add(x.get("robustAccuracy").asDouble());
+                        }
+                    }
+                }
+                check(a.get("accuracy"), values);
+            }
+            assertThat(row.get("attacks")).hasSize(2);
+            check(row.get("worstCase"), mine.stream().map(r -> r.get("worstCaseAccuracy").get(0).get("accuracy").asDouble()).toList());
+            assertThat(row.get("trainSeconds").get("mean").asDouble()).isPositive();
+            pareto += row.get("pareto").asBoolean() ? 1 : 0;
+            // a row on the front is beaten by none on both clean and worst case
+            if (row.get("pareto").asBoolean()) {
+                for (JsonNode o : rows) {
+                    boolean beats = o.get("clean").get("mean").asDouble() > row.get("clean").get("mean").asDouble()
+                            && o.get("worstCase").get("mean").asDouble() > row.get("worstCase").get("mean").asDouble();
+                    assertThat(beats).as("%s beats %s on both", o.get("config"), row.get("config")).isFalse();
+                }
+            }
+        }
+        assertThat(pareto).isBetween(1, 8);
+
+        HttpResponse<String> csv = api.get("/api/v1/sweeps/" + id + "/results.csv");
+        assertThat(csv.statusCode()).isEqualTo(200);
+        assertThat(csv.headers().firstValue("Content-Type").orElse("")).startsWith("text/csv");
+        String[] lines = csv.body().split("\n");
+        assertThat(lines).hasSize(9);
+        assertThat(lines[0]).startsWith("config,baseline,checkpoint,seeds,clean_mean,clean_std,fgsm@0.1_mean");
+    }
+
+    /** mean and sample standard deviation, as the sweep computed them, against the values worked out here */
+    private static void check(JsonNode stat, List<Double> values) {
+        assertThat(values).hasSize(2);
+        double mean = (values.get(0) + values.get(1)) / 2;
+        double std = Math.abs(values.get(0) - values.get(1)) / Math.sqrt(2);
+        assertThat(stat.get("mean").asDouble()).isCloseTo(mean, within(1e-9));
+        assertThat(stat.get("std").asDouble()).isCloseTo(std, within(1e-9));
+        assertThat(stat.get("n").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void badSweepsAre400sThatNameTheConfigurationAndStoreNothing() throws Exception {
+        HttpResponse<String> badLambda = api.post("/api/v1/sweeps", SWEEP.replace("[0.5, 1, 4]", "[0.5, -1]"));
+        assertThat(badLambda.statusCode()).as(badLambda.body()).isEqualTo(400);
+        assertThat(badLambda.body()).contains("lambda=-1");
+        HttpResponse<String> typo = api.post("/api/v1/sweeps", SWEEP.replace("\"lambda\": [0.5, 1, 4]", "\"lamda\": [0.5]"));
+        assertThat(typo.statusCode()).as(typo.body()).isEqualTo(400);
+        assertThat(typo.body()).contains("lamda");
+        HttpResponse<String> huge = api.post("/api/v1/sweeps", SWEEP.replace("\"seed\": [1, 2]",
+                "\"seed\": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20], \"batchSize\": [32, 64]"));
+        assertThat(huge.statusCode()).as(huge.body()).isEqualTo(400);
+        assertThat(huge.body()).contains("at most 200");
+        HttpResponse<String> withModel = api.post("/api/v1/sweeps", SWEEP.replace("\"testSubset\": 100",
+                "\"modelId\": \"00000000-0000-0000-0000-000000000000\", \"testSubset\": 100"));
+        assertThat(withModel.statusCode()).isEqualTo(400);
+        JsonNode list = json.readTree(api.get("/api/v1/sweeps").body());
+        assertThat(list.get("content").toString()).doesNotContain("lamda");
+
+        // cancelled at once: nothing more is submitted, and it ends CANCELLED
+        HttpResponse<String> created = api.post("/api/v1/sweeps", SWEEP);
+        String id = json.readTree(created.body()).get("id").asString();
+        HttpResponse<String> cancelled = api.post("/api/v1/sweeps/" + id + "/cancel", "");
+        assertThat(cancelled.statusCode()).isEqualTo(202);
+        JsonNode end = api.waitFor("/api/v1/sweeps/" + id, s -> s.get("state").asString().matches("SUCCEEDED|FAILED|CANCELLED"),
+                Duration.ofMinutes(5));
+        assertThat(end.get("state").asString()).isEqualTo("CANCELLED");
+        for (JsonNode m : end.get("members")) {
+            assertThat(m.get("state").asString()).isIn("CANCELLED", "DONE");
+        }
+        assertThat(api.post("/api/v1/sweeps/" + id + "/cancel", "").statusCode()).isEqualTo(409);
+    }
+}
