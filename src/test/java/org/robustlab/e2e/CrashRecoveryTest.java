@@ -35,13 +35,7 @@ class CrashRecoveryTest {
         JsonNode firstEpoch;
         try (ConfigurableApplicationContext app = start(dir)) {
             String base = base(app);
-            key = java.nio.file.Files.readString(dir.resolve("admin-key")).strip();
-            HttpResponse<String> created = post(base + "/api/v1/training-jobs", """
-                    {"dataset": "fashion-mnist", "trainSubset": 1024, "epochs": 3, "batchSize": 64,
-                     "method": "arr", "attack": {"type": "fgsm", "epsilon": 0.1},
-                     "validation": {"size": 100, "pgdSteps": 2}, "seed": 3}""");
-            assertThat(created.statusCode()).isEqualTo(202);
-            jobId = json.readTree(created.body()).get("id").asString();
+            jobId = submitJob(dir, base);
             JsonNode metrics = waitFor(base + "/api/v1/training-jobs/" + jobId + "/metrics", m -> m.size() >= 1);
             firstEpoch = metrics.get(0);
             JsonNode job = json.readTree(get(base + "/api/v1/training-jobs/" + jobId).body());
@@ -73,13 +67,7 @@ class CrashRecoveryTest {
         int firstEpochs;
         try (ConfigurableApplicationContext app = start(dir, "runs-1", "--robustlab.storage.root=" + dir.resolve("shared"))) {
             String base = base(app);
-            key = java.nio.file.Files.readString(dir.resolve("admin-key")).strip();
-            HttpResponse<String> created = post(base + "/api/v1/training-jobs", """
-                    {"dataset": "fashion-mnist", "trainSubset": 1024, "epochs": 3, "batchSize": 64,
-                     "method": "arr", "attack": {"type": "fgsm", "epsilon": 0.1},
-                     "validation": {"size": 100, "pgdSteps": 2}, "seed": 3}""");
-            assertThat(created.statusCode()).isEqualTo(202);
-            jobId = json.readTree(created.body()).get("id").asString();
+            jobId = submitJob(dir, base);
             JsonNode metrics = waitFor(base + "/api/v1/training-jobs/" + jobId + "/metrics", m -> m.size() >= 1);
             firstEpochs = metrics.size();
             // the epoch's checkpoint is in the shared store, named by a pointer written after its files
@@ -102,6 +90,17 @@ class CrashRecoveryTest {
                         .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofByteArray()).statusCode()).isEqualTo(200);
             }
         }
+    }
+
+    /** Reads the admin key the first start wrote and submits a 3-epoch ARR job; returns its id. */
+    private String submitJob(Path dir, String base) throws Exception {
+        key = java.nio.file.Files.readString(dir.resolve("admin-key")).strip();
+        HttpResponse<String> created = post(base + "/api/v1/training-jobs", """
+                {"dataset": "fashion-mnist", "trainSubset": 1024, "epochs": 3, "batchSize": 64,
+                 "method": "arr", "attack": {"type": "fgsm", "epsilon": 0.1},
+                 "validation": {"size": 100, "pgdSteps": 2}, "seed": 3}""");
+        assertThat(created.statusCode()).isEqualTo(202);
+        return json.readTree(created.body()).get("id").asString();
     }
 
     private static void waitForFile(Path file) throws InterruptedException {

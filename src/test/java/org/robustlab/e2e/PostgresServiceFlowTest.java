@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.sql.SQLException;
 import org.junit.jupiter.api.BeforeAll;
 import org.springframework.test.context.ActiveProfiles;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The same flow on a real PostgreSQL server, with the same Flyway migrations (profile "postgres").
@@ -16,17 +14,23 @@ import org.springframework.test.context.DynamicPropertySource;
 @ActiveProfiles("postgres")
 class PostgresServiceFlowTest extends ServiceFlowContract {
 
-    private static TestPostgres db;
-
     @BeforeAll
     static void server() throws IOException, SQLException {
-        db = TestPostgres.create("robustlab_test_");
+        TestPostgres db = TestPostgres.create("robustlab_test_");
+        databaseUrl = db.url();
+        databaseUser = db.user();
+        databasePassword = db.password();
     }
 
-    @DynamicPropertySource
-    static void postgres(DynamicPropertyRegistry r) {
-        r.add("spring.datasource.url", () -> db.url());
-        r.add("spring.datasource.username", () -> db.user());
-        r.add("spring.datasource.password", () -> db.password());
+    @org.junit.jupiter.api.Test
+    void runsOnPostgreSql() throws Exception {
+        // the flow above must really have run on PostgreSQL, not on the H2 default of the other end-to-end tests
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(databaseUrl, databaseUser, databasePassword);
+                java.sql.Statement s = c.createStatement();
+                java.sql.ResultSet rs = s.executeQuery("select count(*) from flyway_schema_history")) {
+            rs.next();
+            org.assertj.core.api.Assertions.assertThat(rs.getInt(1)).isGreaterThanOrEqualTo(4);
+        }
+        org.assertj.core.api.Assertions.assertThat(json.readTree(api.get("/actuator/health").body()).toString()).contains("UP");
     }
 }

@@ -23,6 +23,22 @@ abstract class RealServerTest {
     @TempDir
     static Path dir;
 
+    /**
+     * A subclass's database, set in its own {@code @BeforeAll} (which runs after this class's, and before the
+     * context starts); null: an H2 file in the class's folder. A second registration of the same property in a
+     * subclass's {@code @DynamicPropertySource} would not replace this class's, so the choice is made here.
+     */
+    static volatile String databaseUrl;
+    static volatile String databaseUser;
+    static volatile String databasePassword;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void defaultDatabase() {
+        databaseUrl = null;
+        databaseUser = null;
+        databasePassword = null;
+    }
+
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry r) {
         r.add("robustlab.runs-dir", () -> dir.resolve("runs").toString());
@@ -31,7 +47,9 @@ abstract class RealServerTest {
         r.add("robustlab.workers.threads", () -> "2");
         r.add("robustlab.security.admin-key-file", () -> dir.resolve("admin-key").toString());
         // never the developer's ./data database: each class starts empty, so the server issues (and writes) its admin key
-        r.add("spring.datasource.url", () -> "jdbc:h2:file:" + dir.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE");
+        r.add("spring.datasource.url", () -> databaseUrl != null ? databaseUrl : "jdbc:h2:file:" + dir.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE");
+        r.add("spring.datasource.username", () -> databaseUser != null ? databaseUser : "sa");
+        r.add("spring.datasource.password", () -> databasePassword != null ? databasePassword : "");
     }
 
     @LocalServerPort
