@@ -87,7 +87,8 @@ class HostileInputTest extends RealServerTest {
     }
 
     /**
-     * The OpenAPI document's request examples, sent as they are: the training job is accepted and the key is issued;
+     * The OpenAPI document's request examples, sent as they are: the training job and the sweep are accepted (and
+     * cancelled) and the key is issued;
      * the evaluation and comparison examples name placeholder ids, which are a 404 that says what is missing
      * (never a 400: the examples are valid requests).
      */
@@ -96,7 +97,7 @@ class HostileInputTest extends RealServerTest {
         JsonNode docs = json.readTree(api.get("/v3/api-docs").body());
         JsonNode schemas = docs.get("components").get("schemas");
         Map<String, Integer> expected = Map.of("/api/v1/training-jobs", 202, "/api/v1/keys", 201,
-                "/api/v1/evaluations", 404, "/api/v1/comparisons", 404);
+                "/api/v1/evaluations", 404, "/api/v1/comparisons", 404, "/api/v1/sweeps", 202);
         int tried = 0;
         for (Map.Entry<String, JsonNode> path : docs.get("paths").properties()) {
             JsonNode body = path.getValue().path("post").path("requestBody").path("content").path("application/json");
@@ -111,8 +112,8 @@ class HostileInputTest extends RealServerTest {
             if (r.statusCode() == 404) {
                 assertThat(json.readTree(r.body()).get("detail").asString()).as(path.getKey()).contains("00000000-0000-0000-0000-00000000000");
             }
-            if (path.getKey().equals("/api/v1/training-jobs")) {
-                assertThat(api.post("/api/v1/training-jobs/" + json.readTree(r.body()).get("id").asString() + "/cancel", "").statusCode())
+            if (path.getKey().equals("/api/v1/training-jobs") || path.getKey().equals("/api/v1/sweeps")) {
+                assertThat(api.post(path.getKey() + "/" + json.readTree(r.body()).get("id").asString() + "/cancel", "").statusCode())
                         .isEqualTo(202);
             }
             tried++;
