@@ -73,6 +73,26 @@ class SweepController {
         return ResponseEntity.ok().contentType(MediaType.parseMediaType("text/csv")).body(sweeps.csv(id));
     }
 
+    @GetMapping(value = "/{id}/report.html", produces = MediaType.TEXT_HTML_VALUE)
+    @Operation(operationId = "getSweepReportPage", summary = "The sweep's page: its table and charts (worst case against lambda, clean"
+            + " against worst case with the Pareto front, cost against robustness)")
+    String page(@PathVariable UUID id) {
+        SweepView view = sweeps.get(id);
+        return org.robustlab.report.SweepPages.page(view.name() == null ? "Sweep " + id : "Sweep " + view.name(), view.state().name(),
+                sweeps.results(id), "/api/v1/sweeps/" + id + "/plots/");
+    }
+
+    @GetMapping(value = "/{id}/plots/{name}.png", produces = MediaType.IMAGE_PNG_VALUE)
+    @Operation(operationId = "getSweepPlot", summary = "A chart of the sweep: worst-case-vs-lambda, clean-vs-worst-case or cost-vs-robustness")
+    ResponseEntity<byte[]> plot(@PathVariable UUID id, @PathVariable String name) {
+        List<SweepResults.SweepRow> rows = sweeps.results(id);
+        if (!org.robustlab.report.SweepPages.CHARTS.contains(name)) {
+            throw new org.robustlab.job.JobNotFoundException("sweep " + id + " has no chart '" + name + "'; it has "
+                    + org.robustlab.report.SweepPages.CHARTS);
+        }
+        return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).body(org.robustlab.report.SweepPages.chart(name, rows));
+    }
+
     @PostMapping("/{id}/cancel")
     @Operation(operationId = "cancelSweep", summary = "Cancel the sweep: members not submitted never are; running jobs and evaluations"
             + " are cancelled")

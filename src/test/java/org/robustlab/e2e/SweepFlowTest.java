@@ -99,6 +99,23 @@ class SweepFlowTest extends RealServerTest {
         String[] lines = csv.body().split("\n");
         assertThat(lines).hasSize(9);
         assertThat(lines[0]).startsWith("config,baseline,checkpoint,seeds,clean_mean,clean_std,fgsm@0.1_mean");
+
+        // the page: the table and its three charts, which are real PNG pictures
+        HttpResponse<String> page = http.send(api.request("/api/v1/sweeps/" + id + "/report.html").header("Accept", "text/html").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body().split("<tr data-config=", -1)).hasSize(9);
+        assertThat(page.body()).contains("baseline pgd-at").contains("&plusmn;");
+        for (String chart : List.of("worst-case-vs-lambda", "clean-vs-worst-case", "cost-vs-robustness")) {
+            assertThat(page.body()).contains("/api/v1/sweeps/" + id + "/plots/" + chart + ".png");
+            HttpResponse<byte[]> png = http.send(api.request("/api/v1/sweeps/" + id + "/plots/" + chart + ".png").build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(png.statusCode()).as(chart).isEqualTo(200);
+            java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png.body()));
+            assertThat(image).as(chart).isNotNull();
+            assertThat(image.getWidth()).isEqualTo(800);
+        }
+        assertThat(api.get("/api/v1/sweeps/" + id + "/plots/nothing.png").statusCode()).isEqualTo(404);
     }
 
     /** mean and sample standard deviation, as the sweep computed them, against the values worked out here */

@@ -31,6 +31,15 @@ public final class Plots {
 
     /** Accuracy (0..1) against epsilon, one line per series, with a legend. */
     public static byte[] accuracyVsEpsilon(String title, List<Series> series) {
+        return xy(title, "epsilon (L-inf, [0,1] pixels)", "accuracy", series, 0, Double.NaN, 0, 1);
+    }
+
+    /**
+     * Lines and points: each series' points joined in order (a one-point series is a marker), with a legend. The x
+     * axis runs from {@code xMin} (NaN: the smallest x) to {@code xMax} (NaN: the largest), the y axis likewise.
+     */
+    public static byte[] xy(String title, String xLabel, String yLabel, List<Series> series, double xMin, double xMax,
+            double yMin, double yMax) {
         int width = 800;
         int height = 440;
         int left = 64;
@@ -39,13 +48,8 @@ public final class Plots {
         int bottom = 52;
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas(img);
-        double maxEps = 0;
-        for (Series s : series) {
-            for (double[] p : s.points()) {
-                maxEps = Math.max(maxEps, p[0]);
-            }
-        }
-        maxEps = maxEps <= 0 ? 1 : maxEps;
+        double[] x = range(series, 0, xMin, xMax);
+        double[] y = range(series, 1, yMin, yMax);
         int plotW = width - left - right;
         int plotH = height - top - bottom;
         g.setColor(Color.BLACK);
@@ -53,22 +57,22 @@ public final class Plots {
         g.drawString(title, left, 24);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         for (int i = 0; i <= 5; i++) {
-            double v = i / 5.0;
-            int y = top + plotH - (int) Math.round(v * plotH);
+            double v = y[0] + (y[1] - y[0]) * i / 5.0;
+            int py = top + plotH - (int) Math.round(i / 5.0 * plotH);
             g.setColor(new Color(0xe0e0e0));
-            g.drawLine(left, y, left + plotW, y);
+            g.drawLine(left, py, left + plotW, py);
             g.setColor(Color.DARK_GRAY);
-            g.drawString(String.format(Locale.ROOT, "%.1f", v), left - 30, y + 4);
-            double e = maxEps * i / 5.0;
-            int x = left + (int) Math.round(e / maxEps * plotW);
-            g.drawLine(x, top + plotH, x, top + plotH + 4);
-            g.drawString(String.format(Locale.ROOT, "%.3g", e), x - 12, top + plotH + 18);
+            g.drawString(String.format(Locale.ROOT, "%.3g", v), left - 40, py + 4);
+            double e = x[0] + (x[1] - x[0]) * i / 5.0;
+            int px = left + (int) Math.round(i / 5.0 * plotW);
+            g.drawLine(px, top + plotH, px, top + plotH + 4);
+            g.drawString(String.format(Locale.ROOT, "%.3g", e), px - 12, top + plotH + 18);
         }
         g.setColor(Color.BLACK);
         g.drawRect(left, top, plotW, plotH);
-        g.drawString("epsilon (L-inf, [0,1] pixels)", left + plotW / 2 - 80, height - 12);
+        g.drawString(xLabel, left + plotW / 2 - 80, height - 12);
         g.rotate(-Math.PI / 2);
-        g.drawString("accuracy", -(top + plotH / 2 + 25), 16);
+        g.drawString(yLabel, -(top + plotH / 2 + 25), 16);
         g.rotate(Math.PI / 2);
         for (int k = 0; k < series.size(); k++) {
             Series s = series.get(k);
@@ -78,14 +82,14 @@ public final class Plots {
             int px = -1;
             int py = -1;
             for (double[] p : s.points()) {
-                int x = left + (int) Math.round(p[0] / maxEps * plotW);
-                int y = top + plotH - (int) Math.round(Math.max(0, Math.min(1, p[1])) * plotH);
-                g.fillOval(x - 4, y - 4, 8, 8);
+                int sx = left + (int) Math.round(scale(p[0], x) * plotW);
+                int sy = top + plotH - (int) Math.round(scale(p[1], y) * plotH);
+                g.fillOval(sx - 4, sy - 4, 8, 8);
                 if (px >= 0) {
-                    g.drawLine(px, py, x, y);
+                    g.drawLine(px, py, sx, sy);
                 }
-                px = x;
-                py = y;
+                px = sx;
+                py = sy;
             }
             int ly = top + 10 + k * 20;
             g.fillRect(left + plotW + 14, ly - 8, 14, 10);
@@ -94,6 +98,30 @@ public final class Plots {
         }
         g.dispose();
         return png(img);
+    }
+
+    /** The axis range: the given ends, or the data's where they are NaN (widened when the data is one value). */
+    private static double[] range(List<Series> series, int axis, double min, double max) {
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (Series s : series) {
+            for (double[] p : s.points()) {
+                if (Double.isFinite(p[axis])) {
+                    lo = Math.min(lo, p[axis]);
+                    hi = Math.max(hi, p[axis]);
+                }
+            }
+        }
+        lo = Double.isNaN(min) ? (Double.isFinite(lo) ? lo : 0) : min;
+        hi = Double.isNaN(max) ? (Double.isFinite(hi) ? hi : 1) : max;
+        if (hi <= lo) {
+            hi = lo + (lo == 0 ? 1 : Math.abs(lo));
+        }
+        return new double[] {lo, hi};
+    }
+
+    private static double scale(double v, double[] range) {
+        return Math.max(0, Math.min(1, (v - range[0]) / (range[1] - range[0])));
     }
 
     /**
