@@ -79,6 +79,15 @@ public class JobService {
      * taking from a key's submission rate: a sweep's jobs are submitted this way, one request having been counted.
      */
     public TrainingJobView submitFor(String owner, CreateTrainingJobRequest request) {
+        return submitFor(owner, request, null, null);
+    }
+
+    /**
+     * As {@link #submitFor(String, CreateTrainingJobRequest)}, for a rung of successive halving: the job continues
+     * {@code previous}'s last checkpoint (if not null; the same request) and ends after {@code stopAfter} epochs (if
+     * not null) with the schedules of the request's full length.
+     */
+    public TrainingJobView submitFor(String owner, CreateTrainingJobRequest request, UUID previous, Integer stopAfter) {
         var plan = TrainingPlans.from(request);
         check(request);
         String requestJson = json.writeValueAsString(request);
@@ -86,6 +95,7 @@ public class JobService {
             TrainingJob job = new TrainingJob(UUID.randomUUID(), request.name(), plan.method().method().id(), plan.dataset().id(),
                     plan.architecture().id(), plan.epochs(), requestJson, request.tags() == null ? Set.of() : request.tags(), Instant.now());
             job.setOwner(owner);
+            job.setRung(previous, stopAfter);
             jobs.saveAndFlush(job);
             schedule(job.getId());
             return view(job);
@@ -188,6 +198,6 @@ public class JobService {
                 Set.copyOf(j.getTags()),
                 new TrainingJobView.Progress(j.getEpoch(), j.getEpochs(), j.getBatch(), j.getBatches(), j.getPercent(), j.getEtaSeconds()),
                 latest, refs, j.getFailureReason(), j.getDevice(), j.getOwner(), j.getAttempts(), j.getCreatedAt(), j.getStartedAt(),
-                j.getFinishedAt(), json.readTree(j.getRequestJson()));
+                j.getFinishedAt(), json.readTree(j.getRequestJson()), j.getContinuesJob(), j.getStopAfterEpochs());
     }
 }

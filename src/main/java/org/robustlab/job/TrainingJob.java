@@ -49,6 +49,10 @@ public class TrainingJob {
     private boolean cancelRequested;
     @Column(name = "execution_token")
     private String executionToken;
+    @Column(name = "continues_job")
+    private UUID continuesJob;
+    @Column(name = "stop_after_epochs")
+    private Integer stopAfterEpochs;
     @Column(name = "created_at")
     private Instant createdAt;
     @Column(name = "started_at")
@@ -111,6 +115,19 @@ public class TrainingJob {
     public Instant getFinishedAt() { return finishedAt; }
     public void setFinishedAt(Instant finishedAt) { this.finishedAt = finishedAt; }
     public Set<String> getTags() { return tags; }
+    /** The job this one continues from its last checkpoint (the previous rung of successive halving), or null. */
+    public UUID getContinuesJob() { return continuesJob; }
+    /** The epoch after which this job ends, its schedules keeping the request's length; null: the request's epochs. */
+    public Integer getStopAfterEpochs() { return stopAfterEpochs; }
+
+    /** Makes this job a rung: it continues {@code previous} (if not null) and ends after {@code stopAfter} epochs (if not null). */
+    public void setRung(UUID previous, Integer stopAfter) {
+        this.continuesJob = previous;
+        this.stopAfterEpochs = stopAfter;
+        if (stopAfter != null) {
+            this.epochs = stopAfter;
+        }
+    }
 
     /** Records batch progress and a linear ETA from the elapsed time. */
     public void setProgress(int epoch, int batch, int batches, double fraction, Instant now) {

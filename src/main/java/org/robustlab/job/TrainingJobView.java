@@ -26,7 +26,11 @@ public record TrainingJobView(
         Instant startedAt,
         Instant finishedAt,
         @io.swagger.v3.oas.annotations.media.Schema(implementation = CreateTrainingJobRequest.class, description = "the request as submitted")
-        Object request) {
+        Object request,
+        @io.swagger.v3.oas.annotations.media.Schema(description = "the job whose last checkpoint this one continues"
+                + " (the previous rung of a successive-halving sweep)") UUID continues,
+        @io.swagger.v3.oas.annotations.media.Schema(description = "the epoch after which this job ends, its learning-rate"
+                + " schedule keeping the request's full length (a rung of a successive-halving sweep)") Integer stopAfterEpoch) {
 
     /** Where the job is: 1-based epoch and batch, percent of the whole run, and a linear ETA. */
     public record Progress(int epoch, int epochs, int batch, int batches, double percent, Double etaSeconds) {}

@@ -99,6 +99,32 @@ class CheckpointSync {
     }
 
     /**
+     * Puts job {@code previous}'s checkpoint of {@code kind} into {@code dir}, the folder of a job that continues it
+     * (a rung of successive halving): from the store, checked against its SHA-256, or copied from the runs folder
+     * when that is the store. Returns its epoch, or 0 if {@code previous} has none.
+     */
+    int continueFrom(UUID previous, String kind, Path dir, Path runsDir) throws IOException {
+        if (active()) {
+            return restore(previous, kind, dir);
+        }
+        Path source = Checkpoints.existing(runsDir.resolve("jobs").resolve(previous.toString()).resolve(kind));
+        if (source == null) {
+            return 0;
+        }
+        Path incoming = dir.resolveSibling(dir.getFileName() + ".restore");
+        Checkpoints.deleteTree(incoming);
+        Files.createDirectories(incoming);
+        try (Stream<Path> s = Files.list(source)) {
+            for (Path f : s.filter(Files::isRegularFile).toList()) {
+                Files.copy(f, incoming.resolve(f.getFileName().toString()));
+            }
+        }
+        Checkpoints.deleteTree(dir);
+        Files.move(incoming, dir, StandardCopyOption.ATOMIC_MOVE);
+        return Checkpoints.readState(dir).epochsCompleted();
+    }
+
+    /**
      * Brings the store's checkpoint of {@code kind} into {@code dir} if it is newer than what is there (a job
      * resumed on another instance); every file is checked against its SHA-256. Returns the epoch of the
      * checkpoint now in {@code dir}, or 0 if there is none.

@@ -143,7 +143,7 @@ public class EvaluationRunner {
         Path taskFile = dir.resolve("task.json");
         Files.writeString(taskFile, GSON.toJson(new WorkerTask("evaluate", null, dir.toString(),
                 properties.dataDir().toAbsolutePath().toString(), properties.downloadDatasets(), slot.workerDevice(), task,
-                SchedulerConfig.WORKER_LEASE_SECONDS)));
+                SchedulerConfig.WORKER_LEASE_SECONDS, 0)));
         Path logFile = dir.resolve("worker.log");
         String[] outcome = {null, null};
         long[] lastWrite = {0};

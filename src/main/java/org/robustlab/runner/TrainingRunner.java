@@ -150,6 +150,22 @@ public class TrainingRunner {
         // a job resumed here after another instance died: its checkpoints come from the store
         int from = checkpoints.restore(id, TrainingLoop.LAST, runDir.resolve(TrainingLoop.LAST));
         checkpoints.restore(id, TrainingLoop.BEST, runDir.resolve(TrainingLoop.BEST));
+        // a rung of successive halving starts from the previous rung's checkpoints (its own, once it has any)
+        int first = 0;
+        if (job.getContinuesJob() != null) {
+            first = store.lastRecordedEpoch(job.getContinuesJob());
+            if (from == 0) {
+                Path runs = properties.runsDir().toAbsolutePath();
+                from = checkpoints.continueFrom(job.getContinuesJob(), TrainingLoop.LAST, runDir.resolve(TrainingLoop.LAST), runs);
+                checkpoints.continueFrom(job.getContinuesJob(), TrainingLoop.BEST, runDir.resolve(TrainingLoop.BEST), runs);
+                if (from == 0) {
+                    store.finishFenced(id, token, JobState.FAILED, "job " + job.getContinuesJob() + ", which this job continues,"
+                            + " has no checkpoint in the artifact store");
+                    return "FAILED";
+                }
+            }
+        }
+        int firstEpoch = first;
         if (job.getAttempts() > 1) {
             int redone = Math.max(0, store.lastRecordedEpoch(id) - from);
             executions.resumed(execution, from, redone);
@@ -158,7 +174,7 @@ public class TrainingRunner {
         Path taskFile = runDir.resolve("task.json");
         Files.writeString(taskFile, GSON.toJson(new WorkerTask("train", plan, runDir.toString(),
                 properties.dataDir().toAbsolutePath().toString(), properties.downloadDatasets(), slot.workerDevice(), null,
-                SchedulerConfig.WORKER_LEASE_SECONDS)));
+                SchedulerConfig.WORKER_LEASE_SECONDS, job.getStopAfterEpochs() == null ? 0 : job.getStopAfterEpochs())));
         Path logFile = runDir.resolve("worker.log");
         String[] outcome = {null, null};
         long[] lastWrite = {0};
@@ -182,8 +198,8 @@ public class TrainingRunner {
                                 lastWrite[0] = now;
                                 TrainingJob updated = store.updateFenced(id, token, j -> j.setProgress(data.get("epoch").getAsInt(),
                                         data.get("batch").getAsInt(), data.get("batches").getAsInt(),
-                                        ((data.get("epoch").getAsInt() - 1) + data.get("batch").getAsDouble() / data.get("batches").getAsInt())
-                                                / data.get("epochs").getAsInt(), Instant.now()));
+                                        ((data.get("epoch").getAsInt() - 1 - firstEpoch) + data.get("batch").getAsDouble() / data.get("batches").getAsInt())
+                                                / (data.get("epochs").getAsInt() - firstEpoch), Instant.now()));
                                 if (updated.isCancelRequested()) {
                                     worker.cancel(properties.workers().cancelGraceSeconds());
                                 }

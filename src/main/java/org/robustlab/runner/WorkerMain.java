@@ -100,6 +100,7 @@ public final class WorkerMain {
         ImageDataset train = locator.load(task.plan().dataset(), true);
         TrainingResult result = new TrainingLoop(task.plan(), Path.of(task.runDir()), device)
                 .optCancellation(cancellation)
+                .optStopAfter(task.stopAfterEpochs())
                 .optListener(new TrainingListener() {
                     private long lastBatchEvent;
 

@@ -19,13 +19,15 @@ import org.robustlab.ml.training.TrainingPlan;
  * @param leaseSeconds the worker stops by itself when its service has not been heard from for this long (the
  *     service sends a line every second): a paused or cut-off instance's worker is gone before another instance
  *     takes the job over; 0: no lease
+ * @param stopAfterEpochs training ends after this many epochs while the plan's schedules keep their full length (a
+ *     rung of successive halving); 0: the plan's epochs
  */
 public record WorkerTask(String kind, TrainingPlan plan, String runDir, String dataDir, boolean downloadDatasets,
-        String device, EvaluationTask evaluation, int leaseSeconds) {
+        String device, EvaluationTask evaluation, int leaseSeconds, int stopAfterEpochs) {
 
     public WorkerTask(String kind, TrainingPlan plan, String runDir, String dataDir, boolean downloadDatasets, String device,
             EvaluationTask evaluation) {
-        this(kind, plan, runDir, dataDir, downloadDatasets, device, evaluation, 0);
+        this(kind, plan, runDir, dataDir, downloadDatasets, device, evaluation, 0, 0);
     }
 
     /**

@@ -21,7 +21,8 @@ import org.robustlab.job.CreateTrainingJobRequest;
  * @param grid field paths of the training request to the values to try; every combination runs
  * @param baselines named variations of the base (a JSON merge patch each), run over the same seeds
  * @param evaluation the evaluation of each model
- * @param strategy grid (every configuration to the end)
+ * @param strategy grid (every configuration to the end) or asha (successive halving)
+ * @param halving the rungs and reduction factor of successive halving
  */
 @Schema(example = """
         {"name": "lambda-ablation",
@@ -44,8 +45,28 @@ public record CreateSweepRequest(
                 message = "must be a field path such as lambda or attack.epsilon") String, @NotEmpty @Size(max = 20) List<Object>> grid,
         @Size(max = 10) List<@NotNull @Valid Baseline> baselines,
         @NotNull @Valid SweepEvaluation evaluation,
-        @Size(max = 20) @Schema(allowableValues = {"grid"}, description = "grid (the default): every configuration to its last epoch")
-        String strategy) {
+        @Size(max = 20) @Schema(allowableValues = {"grid", "asha"}, description = "grid (the default): every configuration to its last"
+                + " epoch. asha: successive halving; every configuration trains to the first rung's epoch, the top 1/reductionFactor"
+                + " by validation PGD accuracy (mean over seeds) continue to the next rung from their checkpoints, and so on; the"
+                + " rest are pruned, with the rung recorded. Baselines are never pruned")
+        String strategy,
+        @Valid @Schema(description = "for strategy asha") Halving halving) {
+
+    /**
+     * Successive halving's schedule.
+     *
+     * @param rungs the epochs at which configurations are compared, increasing and below the base's epochs; default
+     *     epochs/f, epochs/f^2, ... (at least 1) for reduction factor f
+     * @param reductionFactor 1/f of the configurations of a rung go on to the next (at least one); default 3
+     */
+    public record Halving(
+            @Size(min = 1, max = 10) List<@NotNull @jakarta.validation.constraints.Min(1) @jakarta.validation.constraints.Max(10_000) Integer> rungs,
+            @jakarta.validation.constraints.Min(2) @jakarta.validation.constraints.Max(10) Integer reductionFactor) {
+
+        public int factor() {
+            return reductionFactor == null ? 3 : reductionFactor;
+        }
+    }
 
     /**
      * A baseline: the base request changed by {@code request}, a JSON merge patch (RFC 7386: a field set to null is

@@ -2,7 +2,9 @@ package org.robustlab.sweep;
 
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.robustlab.config.RobustLabProperties;
@@ -24,6 +26,7 @@ import org.springframework.orm.ObjectOptimisticLockingFailureException;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Moves sweeps along, every 2 seconds, on one instance at a time (the holder of a lease row in the database):
@@ -99,6 +102,10 @@ class SweepCoordinator {
     private void advance(Sweep sweep) {
         boolean cancelling = sweeps.findById(sweep.getId()).map(Sweep::isCancelRequested).orElse(false);
         CreateSweepRequest request = json.readValue(sweep.getRequestJson(), CreateSweepRequest.class);
+        List<Integer> rungs = request.halving() == null || request.halving().rungs() == null ? List.of() : request.halving().rungs();
+        if (!cancelling && !rungs.isEmpty()) {
+            decideRungs(members.findBySweepIdOrderByPosition(sweep.getId()), rungs, request.halving().factor());
+        }
         boolean limited = false;
         boolean allEnded = true;
         int done = 0;
@@ -110,10 +117,7 @@ class SweepCoordinator {
                             update(m, SweepMember.CANCELLED, "cancelled with the sweep before it was submitted");
                         } else if (!limited) {
                             try {
-                                TrainingJobView job = jobs.submitFor(sweep.getOwner(),
-                                        json.readValue(m.getRequestJson(), CreateTrainingJobRequest.class));
-                                m.setJobId(job.id());
-                                update(m, SweepMember.TRAINING, null);
+                                submit(sweep, m, rungs);
                             } catch (TooManyRequestsException full) {
                                 limited = true; // the owner's active limit: the rest wait for a later round
                             }
@@ -124,6 +128,8 @@ class SweepCoordinator {
                         if (job.state() == JobState.SUCCEEDED || job.state() == JobState.STOPPED) {
                             if (cancelling) {
                                 update(m, SweepMember.CANCELLED, "cancelled with the sweep after training");
+                            } else if (m.getRung() < rungs.size()) {
+                                rungEnded(m, job, rungs);
                             } else if (!limited) {
                                 limited = !evaluate(m, job, request);
                             }
@@ -131,6 +137,11 @@ class SweepCoordinator {
                             update(m, SweepMember.FAILED, "training failed: " + job.failureReason());
                         } else if (job.state() == JobState.CANCELLED) {
                             update(m, SweepMember.CANCELLED, job.failureReason());
+                        }
+                    }
+                    case SweepMember.WAITING -> {
+                        if (cancelling) {
+                            update(m, SweepMember.CANCELLED, "cancelled with the sweep while waiting for its rung's decision");
                         }
                     }
                     case SweepMember.EVALUATING -> {
@@ -166,6 +177,88 @@ class SweepCoordinator {
             fresh.setFinishedAt(Instant.now());
             sweeps.saveAndFlush(fresh);
             log.info("sweep {} ended {}", sweep.getId(), fresh.getState());
+        }
+    }
+
+    /**
+     * Submits the member's job for its rung: the full request under grid (and for baselines); under successive
+     * halving a job that ends after the rung's epoch (the schedules keeping their full length) and continues the
+     * previous rung's job.
+     */
+    private void submit(Sweep sweep, SweepMember m, List<Integer> rungs) {
+        List<UUID> previous = service.jobsOf(m);
+        CreateTrainingJobRequest request = json.readValue(m.getRequestJson(), CreateTrainingJobRequest.class);
+        Integer stopAfter = null;
+        if (!rungs.isEmpty() && m.getBaseline() == null) {
+            ObjectNode named = json.valueToTree(request);
+            String name = request.name() + (m.getRung() < rungs.size() ? " / rung " + m.getRung() : " / full schedule");
+            named.put("name", name.length() > 200 ? name.substring(0, 200) : name);
+            request = json.treeToValue(named, CreateTrainingJobRequest.class);
+            stopAfter = m.getRung() < rungs.size() ? rungs.get(m.getRung()) : null;
+        }
+        TrainingJobView job = jobs.submitFor(sweep.getOwner(), request, previous.isEmpty() ? null : previous.get(previous.size() - 1),
+                stopAfter);
+        List<UUID> all = new ArrayList<>(previous);
+        all.add(job.id());
+        m.setJobId(job.id());
+        m.setJobsJson(json.writeValueAsString(all));
+        update(m, SweepMember.TRAINING, null);
+    }
+
+    /** A rung's job has ended: the member waits for the rung's decision with its validation PGD accuracy. */
+    private void rungEnded(SweepMember m, TrainingJobView job, List<Integer> rungs) {
+        SweepMember fresh = members.findById(m.getId()).orElseThrow();
+        if (job.state() == JobState.STOPPED) {
+            fresh.setState(SweepMember.PRUNED);
+            fresh.setReason("stopped in rung " + m.getRung() + ": " + job.failureReason());
+        } else {
+            fresh.setState(SweepMember.WAITING);
+            fresh.setScore(job.metrics() == null ? null : job.metrics().validationRobustAccuracy());
+        }
+        members.saveAndFlush(fresh);
+    }
+
+    /**
+     * Takes each rung's decision once every configuration of the rung has finished it: the top
+     * max(1, floor(n / factor)) configurations by their seeds' mean validation PGD accuracy go on to the next
+     * rung; the others are pruned, with their rank and score in the reason.
+     */
+    private void decideRungs(List<SweepMember> all, List<Integer> rungs, int factor) {
+        for (int rung = 0; rung < rungs.size(); rung++) {
+            int r = rung;
+            List<SweepMember> at = all.stream().filter(m -> m.getBaseline() == null && m.getRung() == r).toList();
+            if (at.isEmpty() || at.stream().noneMatch(m -> m.getState().equals(SweepMember.WAITING))
+                    || at.stream().anyMatch(m -> m.getState().equals(SweepMember.PENDING) || m.getState().equals(SweepMember.TRAINING))) {
+                continue;
+            }
+            Map<String, List<Double>> scores = new LinkedHashMap<>();
+            for (SweepMember m : at) {
+                List<Double> s = scores.computeIfAbsent(m.getConfig(), c -> new ArrayList<>());
+                if (m.getState().equals(SweepMember.WAITING) && m.getScore() != null) {
+                    s.add(m.getScore());
+                }
+            }
+            Map<String, SweepHalving.Ranked> ranked = new LinkedHashMap<>();
+            SweepHalving.decide(scores, factor).forEach(x -> ranked.put(x.config(), x));
+            int kept = SweepHalving.kept(scores.size(), factor);
+            for (SweepMember m : at) {
+                if (!m.getState().equals(SweepMember.WAITING)) {
+                    continue;
+                }
+                SweepHalving.Ranked x = ranked.get(m.getConfig());
+                if (x.continues()) {
+                    m.setRung(r + 1);
+                    m.setState(SweepMember.PENDING);
+                    m.setReason(null);
+                } else {
+                    m.setState(SweepMember.PRUNED);
+                    m.setReason(String.format(java.util.Locale.ROOT, "pruned at rung %d (epoch %d): validation PGD accuracy %.4f"
+                            + " (mean over seeds), rank %d of %d configurations; the top %d went on", r, rungs.get(r), x.score(), x.rank(),
+                            scores.size(), kept));
+                }
+                members.saveAndFlush(m);
+            }
+            log.info("sweep {}: rung {} decided, {} of {} configurations go on", at.get(0).getSweepId(), r, kept, scores.size());
         }
     }
 
@@ -208,6 +301,7 @@ class SweepCoordinator {
         fresh.setReason(reason);
         if (m.getJobId() != null) {
             fresh.setJobId(m.getJobId());
+            fresh.setJobsJson(m.getJobsJson());
         }
         members.saveAndFlush(fresh);
     }

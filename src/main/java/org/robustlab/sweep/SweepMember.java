@@ -9,8 +9,12 @@ import java.util.UUID;
 
 /**
  * One configuration and seed of a sweep: its training request, then its job, then its evaluations.
- * States: PENDING (not submitted yet: the owner's active-job limit holds it back), TRAINING, EVALUATING,
- * DONE, FAILED (with a reason), CANCELLED.
+ * States: PENDING (not submitted yet: the owner's active-job limit holds it back), TRAINING, WAITING (successive
+ * halving: its rung is trained and waits for the rung's decision), EVALUATING, DONE, FAILED (with a reason),
+ * PRUNED (successive halving stopped it at its rung, with the reason), CANCELLED.
+ *
+ * <p>{@code rung} is the rung of successive halving it is in or stopped at (0 for the first; the number of rungs
+ * for the full schedule, where grid sweeps and baselines are from the start); {@code jobs} its jobs, one per rung.
  */
 @Entity
 @Table(name = "sweep_member")
@@ -22,6 +26,8 @@ public class SweepMember {
     public static final String DONE = "DONE";
     public static final String FAILED = "FAILED";
     public static final String CANCELLED = "CANCELLED";
+    public static final String WAITING = "WAITING";
+    public static final String PRUNED = "PRUNED";
 
     @Id
     private UUID id;
@@ -39,6 +45,10 @@ public class SweepMember {
     @Column(name = "evaluations_json")
     private String evaluationsJson;
     private String reason;
+    private int rung;
+    @Column(name = "jobs_json")
+    private String jobsJson;
+    private Double score;
     @Version
     private long version;
 
@@ -56,7 +66,7 @@ public class SweepMember {
     }
 
     public boolean isEnded() {
-        return state.equals(DONE) || state.equals(FAILED) || state.equals(CANCELLED);
+        return state.equals(DONE) || state.equals(FAILED) || state.equals(CANCELLED) || state.equals(PRUNED);
     }
 
     public UUID getId() { return id; }
@@ -74,4 +84,12 @@ public class SweepMember {
     public void setEvaluationsJson(String evaluationsJson) { this.evaluationsJson = evaluationsJson; }
     public String getReason() { return reason; }
     public void setReason(String reason) { this.reason = reason; }
+    public int getRung() { return rung; }
+    public void setRung(int rung) { this.rung = rung; }
+    /** Its jobs, one per rung, as a JSON array of ids (null before the first is submitted). */
+    public String getJobsJson() { return jobsJson; }
+    public void setJobsJson(String jobsJson) { this.jobsJson = jobsJson; }
+    /** The validation PGD accuracy its last rung ended with (successive halving). */
+    public Double getScore() { return score; }
+    public void setScore(Double score) { this.score = score; }
 }

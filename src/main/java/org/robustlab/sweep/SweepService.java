@@ -69,8 +69,11 @@ public class SweepService {
         Caller caller = Caller.current();
         jobs.checkSubmissionRate(caller);
         String strategy = request.strategy() == null ? "grid" : request.strategy();
-        if (!strategy.equals("grid")) {
-            throw new InvalidRequestException("strategy", "strategy must be grid; got '" + strategy + "'");
+        if (!strategy.equals("grid") && !strategy.equals("asha")) {
+            throw new InvalidRequestException("strategy", "strategy must be grid or asha; got '" + strategy + "'");
+        }
+        if (strategy.equals("grid") && request.halving() != null) {
+            throw new InvalidRequestException("halving", "halving is for strategy asha; this sweep's strategy is grid");
         }
         if (request.evaluation().request().modelId() != null || request.evaluation().request().jobId() != null) {
             throw new InvalidRequestException("evaluation.request", "evaluation.request names no model or job: the sweep evaluates"
@@ -81,6 +84,7 @@ public class SweepService {
         UUID id = UUID.randomUUID();
         String tag = "sweep-" + id.toString().substring(0, 8);
         List<SweepMember> rows = new ArrayList<>();
+        int fewestEpochs = Integer.MAX_VALUE;
         for (SweepPlans.Planned p : planned) {
             ObjectNode r = p.request();
             String base = request.name() == null || request.name().isBlank() ? "sweep " + id.toString().substring(0, 8) : request.name();
@@ -106,13 +110,46 @@ public class SweepService {
                         "configuration '" + p.config() + "' is not a valid training request: " + e.getOriginalMessage());
             }
             rows.add(new SweepMember(id, rows.size(), p.config(), p.baseline(), p.seed(), json.writeValueAsString(job)));
+            if (p.baseline() == null) {
+                fewestEpochs = Math.min(fewestEpochs, org.robustlab.job.TrainingPlans.from(job).epochs());
+            }
         }
-        Sweep sweep = new Sweep(id, request.name(), caller.name(), strategy, json.writeValueAsString(request), Instant.now());
+        CreateSweepRequest stored = request;
+        if (strategy.equals("asha") && fewestEpochs == Integer.MAX_VALUE) {
+            throw new InvalidRequestException("grid", "strategy asha prunes the grid's configurations, and this sweep has none");
+        }
+        if (strategy.equals("asha")) {
+            stored = withRungs(request, fewestEpochs);
+            int rungs = stored.halving().rungs().size();
+            rows.forEach(m -> m.setRung(m.getBaseline() == null ? 0 : rungs)); // baselines train their full schedule at once
+        }
+        Sweep sweep = new Sweep(id, request.name(), caller.name(), strategy, json.writeValueAsString(stored), Instant.now());
         tx.executeWithoutResult(s -> {
             sweeps.saveAndFlush(sweep);
             members.saveAllAndFlush(rows);
         });
         return view(sweep);
+    }
+
+    /**
+     * The request with successive halving's rungs settled (the defaults when none were given), checked against the
+     * configurations' epochs: rungs increase and end before the fewest epochs of any configuration.
+     */
+    private static CreateSweepRequest withRungs(CreateSweepRequest r, int epochs) {
+        CreateSweepRequest.Halving h = r.halving() == null ? new CreateSweepRequest.Halving(null, null) : r.halving();
+        List<Integer> rungs = h.rungs() == null ? SweepHalving.defaultRungs(epochs, h.factor()) : h.rungs();
+        if (rungs.isEmpty()) {
+            throw new InvalidRequestException("halving.rungs", "with " + epochs + " epochs and reduction factor " + h.factor()
+                    + " there is no rung below the last epoch; give halving.rungs or more epochs");
+        }
+        for (int i = 0; i < rungs.size(); i++) {
+            if (rungs.get(i) >= epochs || (i > 0 && rungs.get(i) <= rungs.get(i - 1))) {
+                throw new InvalidRequestException("halving.rungs", "halving.rungs must increase and stay below the configurations'"
+                        + " epochs (" + epochs + "); got " + rungs);
+            }
+        }
+        return new CreateSweepRequest(r.name(), r.base(), r.grid(), r.baselines(), r.evaluation(), r.strategy(),
+                new CreateSweepRequest.Halving(List.copyOf(rungs), h.factor()));
     }
 
     public SweepView get(UUID id) {
@@ -173,7 +210,7 @@ public class SweepService {
             if (!m.getState().equals(SweepMember.DONE) || m.getEvaluationsJson() == null) {
                 continue;
             }
-            var ms = metrics.findByJob(m.getJobId()).stream().map(org.robustlab.job.EpochMetric::toMetrics).toList();
+            var ms = jobsOf(m).stream().flatMap(j -> metrics.findByJob(j).stream()).map(org.robustlab.job.EpochMetric::toMetrics).toList();
             double seconds = ms.stream().mapToDouble(x -> x.seconds()).sum();
             double ips = ms.stream().mapToDouble(x -> x.imagesPerSecond()).average().orElse(Double.NaN);
             TrainingJobView job = jobs.get(m.getJobId());
@@ -193,21 +230,62 @@ public class SweepService {
         return SweepResults.csv(results(id));
     }
 
+    static final TypeReference<List<UUID>> JOBS = new TypeReference<>() {};
+
+    /** The member's jobs, one per rung (its one job for members stored before rungs existed). */
+    List<UUID> jobsOf(SweepMember m) {
+        if (m.getJobsJson() != null) {
+            return json.readValue(m.getJobsJson(), JOBS);
+        }
+        return m.getJobId() == null ? List.of() : List.of(m.getJobId());
+    }
+
     SweepView view(Sweep s) {
         List<SweepMember> ms = members.findBySweepIdOrderByPosition(s.getId());
+        CreateSweepRequest request = json.readValue(s.getRequestJson(), CreateSweepRequest.class);
         Map<String, Integer> counts = new LinkedHashMap<>();
         List<SweepView.SweepMemberView> out = new ArrayList<>();
         for (SweepMember m : ms) {
             counts.merge(m.getState(), 1, Integer::sum);
             out.add(new SweepView.SweepMemberView(m.getPosition(), m.getConfig(), m.getBaseline(), m.getSeed(), m.getState(), m.getJobId(),
+                    jobsOf(m), m.getRung(), m.getScore(),
                     m.getEvaluationsJson() == null ? null : json.readValue(m.getEvaluationsJson(), EVALUATIONS), m.getReason()));
         }
         SweepView.SweepProgress progress = new SweepView.SweepProgress(ms.size(), counts.getOrDefault(SweepMember.PENDING, 0),
-                counts.getOrDefault(SweepMember.TRAINING, 0), counts.getOrDefault(SweepMember.EVALUATING, 0),
-                counts.getOrDefault(SweepMember.DONE, 0), counts.getOrDefault(SweepMember.FAILED, 0),
+                counts.getOrDefault(SweepMember.TRAINING, 0), counts.getOrDefault(SweepMember.WAITING, 0),
+                counts.getOrDefault(SweepMember.EVALUATING, 0), counts.getOrDefault(SweepMember.DONE, 0),
+                counts.getOrDefault(SweepMember.FAILED, 0), counts.getOrDefault(SweepMember.PRUNED, 0),
                 counts.getOrDefault(SweepMember.CANCELLED, 0));
-        return new SweepView(s.getId(), s.getName(), s.getOwner(), s.getState(), s.getStrategy(), progress, out,
-                json.readValue(s.getRequestJson(), CreateSweepRequest.class), s.getCreatedAt(), s.getFinishedAt());
+        return new SweepView(s.getId(), s.getName(), s.getOwner(), s.getState(), s.getStrategy(), progress, rungs(request, ms), out,
+                request, s.getCreatedAt(), s.getFinishedAt());
     }
 
+    /** Successive halving's rungs as they stand (null for grid sweeps). */
+    private static List<SweepView.RungView> rungs(CreateSweepRequest request, List<SweepMember> ms) {
+        if (request.halving() == null || request.halving().rungs() == null) {
+            return null;
+        }
+        List<SweepView.RungView> out = new ArrayList<>();
+        List<Integer> rungs = request.halving().rungs();
+        for (int j = 0; j < rungs.size(); j++) {
+            int rung = j;
+            var entered = new java.util.LinkedHashSet<String>();
+            var went = new java.util.LinkedHashSet<String>();
+            var pruned = new java.util.LinkedHashSet<String>();
+            for (SweepMember m : ms) {
+                if (m.getBaseline() != null || m.getRung() < rung) {
+                    continue;
+                }
+                entered.add(m.getConfig());
+                if (m.getRung() > rung) {
+                    went.add(m.getConfig());
+                } else if (m.getState().equals(SweepMember.PRUNED)) {
+                    pruned.add(m.getConfig());
+                }
+            }
+            out.add(new SweepView.RungView(rung, rungs.get(rung), entered.size(), !went.isEmpty() || !pruned.isEmpty(), went.size(),
+                    List.copyOf(pruned)));
+        }
+        return out;
+    }
 }

@@ -118,6 +118,86 @@ class SweepFlowTest extends RealServerTest {
         assertThat(api.get("/api/v1/sweeps/" + id + "/plots/nothing.png").statusCode()).isEqualTo(404);
     }
 
+    static final String HALVING = """
+            {"name": "halving",
+             "base": {"dataset": "fashion-mnist", "trainSubset": 256, "model": "small-cnn", "method": "arr", "epochs": 3,
+                      "batchSize": 64, "attack": {"type": "fgsm", "epsilon": 0.1}, "validation": {"size": 100, "pgdSteps": 2},
+                      "optimizer": {"type": "sgd", "learningRate": 0.05, "momentum": 0.9},
+                      "schedule": {"type": "multistep", "milestones": [2], "gamma": 0.1}},
+             "grid": {"lambda": [0.25, 1, 4, 16]},
+             "baselines": [{"name": "standard", "request": {"method": "standard", "lambda": null, "divergence": null, "attack": null}}],
+             "evaluation": {"checkpoints": ["last"],
+                            "request": {"testSubset": 100, "attacks": [{"type": "pgd", "epsilon": 0.1, "steps": 5}],
+                                        "diagnostics": {"enabled": false}}},
+             "strategy": "asha", "halving": {"rungs": [1, 2], "reductionFactor": 2}}""";
+
+    @Test
+    void successiveHalvingPrunesHalfTheConfigurationsAtEachRung() throws Exception {
+        HttpResponse<String> created = api.post("/api/v1/sweeps", HALVING);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(202);
+        String id = json.readTree(created.body()).get("id").asString();
+        JsonNode done = api.waitFor("/api/v1/sweeps/" + id, s -> s.get("state").asString().matches("SUCCEEDED|FAILED|CANCELLED"),
+                Duration.ofMinutes(30));
+        assertThat(done.get("state").asString()).as(done.toString()).isEqualTo("SUCCEEDED");
+
+        // 4 configurations: 2 go past rung 0 (epoch 1), 1 past rung 1 (epoch 2); the baseline is never pruned
+        JsonNode rungs = done.get("halving");
+        assertThat(rungs).hasSize(2);
+        assertThat(rungs.get(0).get("epochs").asInt()).isEqualTo(1);
+        assertThat(rungs.get(0).get("configurations").asInt()).isEqualTo(4);
+        assertThat(rungs.get(0).get("continued").asInt()).isEqualTo(2);
+        assertThat(rungs.get(0).get("pruned")).hasSize(2);
+        assertThat(rungs.get(1).get("configurations").asInt()).isEqualTo(2);
+        assertThat(rungs.get(1).get("continued").asInt()).isEqualTo(1);
+        assertThat(rungs.get(1).get("pruned")).hasSize(1);
+        assertThat(done.get("progress").get("pruned").asInt()).isEqualTo(3);
+        assertThat(done.get("progress").get("done").asInt()).isEqualTo(2);
+
+        // each rung's decision follows the rung jobs' own validation PGD accuracy
+        Map<Integer, Double> lowestKept = new HashMap<>();
+        Map<Integer, Double> highestPruned = new HashMap<>();
+        for (JsonNode m : done.get("members")) {
+            List<String> jobs = new ArrayList<>();
+            m.get("jobs").forEach(j -> jobs.add(j.asString()));
+            if (m.get("baseline") != null && !m.get("baseline").isNull()) {
+                assertThat(jobs).hasSize(1);
+                assertThat(m.get("state").asString()).isEqualTo("DONE");
+                continue;
+            }
+            int rung = m.get("rung").asInt();
+            assertThat(jobs).hasSize(Math.min(rung, 2) + 1);
+            for (int r = 0; r < jobs.size(); r++) {
+                JsonNode job = json.readTree(api.get("/api/v1/training-jobs/" + jobs.get(r)).body());
+                JsonNode metrics = json.readTree(api.get("/api/v1/training-jobs/" + jobs.get(r) + "/metrics").body());
+                // a rung's job trains only its own epochs, continuing the previous rung's checkpoint
+                assertThat(metrics).as(job.toString()).hasSize(1);
+                assertThat(metrics.get(0).get("epoch").asInt()).isEqualTo(r + 1);
+                if (r > 0) {
+                    assertThat(job.get("continues").asString()).isEqualTo(jobs.get(r - 1));
+                }
+                if (r < 2) {
+                    assertThat(job.get("stopAfterEpoch").asInt()).isEqualTo(r + 1);
+                    double score = metrics.get(0).get("validationRobustAccuracy").asDouble();
+                    boolean went = r < rung;
+                    (went ? lowestKept : highestPruned).merge(r, score, went ? Math::min : Math::max);
+                }
+                // the schedule keeps its full length: epoch 3 runs at a tenth of the learning rate
+                assertThat(metrics.get(0).get("learningRate").asDouble()).isCloseTo(r < 2 ? 0.05 : 0.005, within(1e-6));
+            }
+            if (m.get("state").asString().equals("PRUNED")) {
+                assertThat(m.get("reason").asString()).contains("pruned at rung " + rung).contains("of " + (rung == 0 ? 4 : 2));
+            } else {
+                assertThat(m.get("state").asString()).isEqualTo("DONE");
+                assertThat(rung).isEqualTo(2);
+            }
+        }
+        assertThat(lowestKept.get(0)).isGreaterThanOrEqualTo(highestPruned.get(0));
+        assertThat(lowestKept.get(1)).isGreaterThanOrEqualTo(highestPruned.get(1));
+
+        JsonNode rows = json.readTree(api.get("/api/v1/sweeps/" + id + "/results").body());
+        assertThat(rows).hasSize(2);
+    }
+
     /** mean and sample standard deviation, as the sweep computed them, against the values worked out here */
     private static void check(JsonNode stat, List<Double> values) {
         assertThat(values).hasSize(2);
@@ -143,6 +223,19 @@ class SweepFlowTest extends RealServerTest {
         HttpResponse<String> withModel = api.post("/api/v1/sweeps", SWEEP.replace("\"testSubset\": 100",
                 "\"modelId\": \"00000000-0000-0000-0000-000000000000\", \"testSubset\": 100"));
         assertThat(withModel.statusCode()).isEqualTo(400);
+        HttpResponse<String> badRungs = api.post("/api/v1/sweeps", HALVING.replace("[1, 2]", "[2, 1]"));
+        assertThat(badRungs.statusCode()).as(badRungs.body()).isEqualTo(400);
+        assertThat(badRungs.body()).contains("halving.rungs must increase");
+        HttpResponse<String> lateRung = api.post("/api/v1/sweeps", HALVING.replace("[1, 2]", "[1, 3]"));
+        assertThat(lateRung.statusCode()).as(lateRung.body()).isEqualTo(400);
+        assertThat(lateRung.body()).contains("below the configurations' epochs (3)");
+        HttpResponse<String> gridHalving = api.post("/api/v1/sweeps", HALVING.replace("\"asha\"", "\"grid\""));
+        assertThat(gridHalving.statusCode()).as(gridHalving.body()).isEqualTo(400);
+        assertThat(gridHalving.body()).contains("halving is for strategy asha");
+        HttpResponse<String> noRoom = api.post("/api/v1/sweeps", HALVING.replace("\"epochs\": 3", "\"epochs\": 2")
+                .replace(", \"halving\": {\"rungs\": [1, 2], \"reductionFactor\": 2}", ""));
+        assertThat(noRoom.statusCode()).as(noRoom.body()).isEqualTo(400);
+        assertThat(noRoom.body()).contains("no rung below the last epoch");
         JsonNode list = json.readTree(api.get("/api/v1/sweeps").body());
         assertThat(list.get("content").toString()).doesNotContain("lamda");
 

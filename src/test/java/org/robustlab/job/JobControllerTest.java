@@ -95,7 +95,7 @@ class JobControllerTest {
         UUID id = UUID.randomUUID();
         when(jobs.submit(any())).thenReturn(new TrainingJobView(id, null, JobState.QUEUED, "arr", "fashion-mnist", "small-cnn",
                 java.util.Set.of(), new TrainingJobView.Progress(0, 1, 0, 0, 0, null), null, java.util.List.of(), null, null, "alice", 0,
-                java.time.Instant.now(), null, null, null));
+                java.time.Instant.now(), null, null, null, null, null));
         mvc.perform(post("/api/v1/training-jobs").contentType(MediaType.APPLICATION_JSON).content("{\"dataset\": \"fashion-mnist\"}"))
                 .andExpect(status().isAccepted())
                 .andExpect(header().string("Location", "/api/v1/training-jobs/" + id))

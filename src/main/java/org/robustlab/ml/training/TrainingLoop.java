@@ -47,6 +47,7 @@ public final class TrainingLoop {
     private final Device device;
     private TrainingListener listener = TrainingListener.NONE;
     private Cancellation cancellation = new Cancellation();
+    private int stopAfter;
 
     /**
      * @param runDir where checkpoints go ({@code last/} and {@code best/}); an existing {@code last/} is resumed from
@@ -65,6 +66,16 @@ public final class TrainingLoop {
 
     public TrainingLoop optCancellation(Cancellation cancellation) {
         this.cancellation = cancellation;
+        return this;
+    }
+
+    /**
+     * Ends the run after {@code epochs} epochs (counted from the first, resumed ones included) while the learning-rate
+     * and weight schedules stay those of the plan's full length: a rung of successive halving, which a later run
+     * with the same plan continues from the {@code last/} checkpoint. 0 (the default): the plan's epochs.
+     */
+    public TrainingLoop optStopAfter(int epochs) {
+        this.stopAfter = epochs;
         return this;
     }
 
@@ -113,7 +124,8 @@ public final class TrainingLoop {
         TrainingStep step = new TrainingStep(plan.method());
         AttackSpec validationAttack = AttackSpec.pgd(plan.epsilon(), plan.validationPgdSteps(), plan.epsilon() / 4f);
 
-        for (int epoch = state.epochsCompleted(); epoch < plan.epochs(); epoch++) {
+        int end = stopAfter > 0 ? Math.min(stopAfter, plan.epochs()) : plan.epochs();
+        for (int epoch = state.epochsCompleted(); epoch < end; epoch++) {
             long epochStart = System.nanoTime();
             Engine.getInstance().setRandomSeed(seedFor(epoch));
             double lossSum = 0;
@@ -154,7 +166,7 @@ public final class TrainingLoop {
                     correct += out.correct();
                     seen += n;
                 }
-                listener.onBatch(new TrainingListener.BatchProgress(epoch + 1, plan.epochs(), b + 1, batches, out.loss(), lr));
+                listener.onBatch(new TrainingListener.BatchProgress(epoch + 1, end, b + 1, batches, out.loss(), lr));
             }
             double trainSeconds = (System.nanoTime() - epochStart) / 1e9;
 
