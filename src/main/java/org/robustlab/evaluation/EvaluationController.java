@@ -19,6 +19,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 @RestController
@@ -54,6 +55,19 @@ class EvaluationController {
     @Operation(operationId = "cancelEvaluation", summary = "Cancel an evaluation: at once if QUEUED, at the next batch if RUNNING; 409 if it has ended")
     EvaluationView cancel(@PathVariable UUID id) {
         return evaluations.cancel(id);
+    }
+
+    @GetMapping
+    @Operation(operationId = "listEvaluations", summary = "Evaluations, newest first, filtered by state, owner, model, or the training job"
+            + " whose models they evaluate")
+    org.robustlab.config.PageView<EvaluationView> list(@RequestParam(required = false) org.robustlab.job.JobState state,
+            @RequestParam(required = false) String owner, @RequestParam(required = false) UUID modelId,
+            @RequestParam(required = false) UUID jobId,
+            @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
+        org.robustlab.config.Problems.checkPage(page, size);
+        return org.robustlab.config.PageView.of(evaluations.list(state, owner, modelId, jobId,
+                org.springframework.data.domain.PageRequest.of(page, size,
+                        org.springframework.data.domain.Sort.by(org.springframework.data.domain.Sort.Direction.DESC, "createdAt"))));
     }
 
     @GetMapping("/{id}")

@@ -1,10 +1,27 @@
 package org.robustlab.evaluation;
 
+import java.util.List;
 import java.util.UUID;
 import org.robustlab.job.JobState;
+import org.springframework.data.domain.Page;
+import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.Query;
+import org.springframework.data.repository.query.Param;
 
 public interface EvaluationJobRepository extends JpaRepository<EvaluationJob, UUID> {
 
     long countByState(JobState state);
+
+    List<EvaluationJob> findByState(JobState state);
+
+    @Query("""
+            select e from EvaluationJob e
+            where (:state is null or e.state = :state)
+              and (:owner is null or e.owner = :owner)
+              and (:modelId is null or e.modelId = :modelId)
+              and (:jobId is null or e.modelId in (select m.id from ModelArtifact m where m.jobId = :jobId))
+            """)
+    Page<EvaluationJob> search(@Param("state") JobState state, @Param("owner") String owner, @Param("modelId") UUID modelId,
+            @Param("jobId") UUID jobId, Pageable pageable);
 }

@@ -169,6 +169,18 @@ public class EvaluationService {
         return view(job);
     }
 
+    /** Evaluations the caller may read, filtered by state, owner, model or the job whose models they evaluate. */
+    public org.springframework.data.domain.Page<EvaluationView> list(org.robustlab.job.JobState state, String owner, UUID modelId,
+            UUID jobId, org.springframework.data.domain.Pageable pageable) {
+        return evaluations.search(state, visibility.listOwner(owner), modelId, jobId, pageable).map(this::view);
+    }
+
+    /** Every SUCCEEDED evaluation the caller may read (for the leaderboard). */
+    public java.util.List<EvaluationView> succeeded() {
+        return evaluations.findByState(org.robustlab.job.JobState.SUCCEEDED).stream()
+                .filter(e -> visibility.canRead(e.getOwner())).map(this::view).toList();
+    }
+
     public EvaluationView get(UUID id) {
         return view(evaluations.findById(id).filter(e -> visibility.canRead(e.getOwner()))
                 .orElseThrow(() -> JobNotFoundException.forId("evaluation", id)));

@@ -118,8 +118,8 @@ public final class SweepPages {
         };
     }
 
-    /** The page: the table (mean ± std over seeds) and the three charts. */
-    public static String page(String title, String state, List<SweepResults.SweepRow> rows, String plotBase) {
+    /** The page: the table (mean ± std over seeds), the three charts, and the members successive halving pruned. */
+    public static String page(String title, String state, List<SweepResults.SweepRow> rows, List<String> pruned, String plotBase) {
         StringBuilder b = new StringBuilder();
         b.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(Html.esc(title)).append("</title>")
                 .append(Html.STYLE).append("</head><body><h1>").append(Html.esc(title)).append("</h1><p>State: ")
@@ -155,6 +155,11 @@ public final class SweepPages {
         for (String c : CHARTS) {
             b.append("<img id=\"plot-").append(c).append("\" alt=\"").append(c).append("\" src=\"").append(Html.esc(plotBase + c + ".png"))
                     .append("\">");
+        }
+        if (!pruned.isEmpty()) {
+            b.append("<h2>Pruned by successive halving</h2><ul id=\"pruned\">");
+            pruned.forEach(p -> b.append("<li>").append(Html.esc(p)).append("</li>"));
+            b.append("</ul>");
         }
         b.append("</body></html>");
         return b.toString();

@@ -53,7 +53,8 @@ class SecurityConfig {
                         // the dispatches that finish an already authorized request (an event stream) or render its error
                         .dispatcherTypeMatchers(jakarta.servlet.DispatcherType.ASYNC, jakarta.servlet.DispatcherType.ERROR).permitAll()
                         .requestMatchers("/actuator/health", "/actuator/health/**", "/v3/api-docs", "/v3/api-docs/**",
-                                "/swagger-ui.html", "/swagger-ui/**", "/error", "/signin").permitAll()
+                                "/swagger-ui.html", "/swagger-ui/**", "/error", "/signin", "/signout", "/", "/index.html", "/dashboard/**",
+                                "/favicon.ico").permitAll()
                         .requestMatchers("/api/v1/keys", "/api/v1/keys/**").hasRole("ADMIN")
                         .requestMatchers(HttpMethod.GET, "/api/**").hasRole("VIEWER")
                         .requestMatchers(HttpMethod.HEAD, "/api/**").hasRole("VIEWER")
@@ -86,6 +87,9 @@ class SecurityConfig {
      * on, a bearer token that is not an API key is verified as a JWT: a bad one is a 401, one without a role a 403.
      */
     static final class ApiKeyFilter extends OncePerRequestFilter {
+
+        /** The header the dashboard's own script sends with every call; with it the sign-in cookie counts for changes too. */
+        static final String DASHBOARD_HEADER = "X-RobustLab-Dashboard";
 
         private final ApiKeys keys;
         private final JwtCallers jwts;
@@ -137,9 +141,12 @@ class SecurityConfig {
             if (key != null) {
                 return key.strip();
             }
-            // a signed-in browser's cookie counts for reads only, so no other site can make it change anything
+            // a signed-in browser's cookie counts for reads, and for changes only with the dashboard's own header: another
+            // site can neither send the SameSite=Strict cookie nor add a custom header (that needs a CORS preflight, which
+            // this service never grants), so no other site can make the browser change anything
             boolean read = "GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod());
-            if (read && request.getCookies() != null) {
+            boolean dashboard = request.getHeader(DASHBOARD_HEADER) != null;
+            if ((read || dashboard) && request.getCookies() != null) {
                 for (jakarta.servlet.http.Cookie c : request.getCookies()) {
                     if (SignInController.COOKIE.equals(c.getName())) {
                         return c.getValue();

@@ -53,6 +53,13 @@ class SignInController {
                 .location(URI.create(safeNext(next))).build();
     }
 
+    /** Forgets the browser's key (the cookie); the dashboard's sign-out button. */
+    @PostMapping(path = "/signout")
+    ResponseEntity<Void> signOut() {
+        ResponseCookie cookie = ResponseCookie.from(COOKIE, "").httpOnly(true).sameSite("Strict").path("/").maxAge(0).build();
+        return ResponseEntity.status(303).header(HttpHeaders.SET_COOKIE, cookie.toString()).location(URI.create("/signin")).build();
+    }
+
     /** Only a path of this site: no scheme, no host, no protocol-relative {@code //}. */
     static String safeNext(String next) {
         return next != null && next.startsWith("/") && !next.startsWith("//") && !next.contains("\\") && next.length() < 500

@@ -79,7 +79,9 @@ class SweepController {
     String page(@PathVariable UUID id) {
         SweepView view = sweeps.get(id);
         return org.robustlab.report.SweepPages.page(view.name() == null ? "Sweep " + id : "Sweep " + view.name(), view.state().name(),
-                sweeps.results(id), "/api/v1/sweeps/" + id + "/plots/");
+                sweeps.results(id), view.members().stream().filter(m -> m.state().equals(SweepMember.PRUNED))
+                        .map(m -> m.config() + (m.seed() == null ? "" : ", seed " + m.seed()) + ": " + m.reason()).toList(),
+                "/api/v1/sweeps/" + id + "/plots/");
     }
 
     @GetMapping(value = "/{id}/plots/{name}.png", produces = MediaType.IMAGE_PNG_VALUE)

@@ -59,6 +59,14 @@ class HostileInputTest extends RealServerTest {
         assertProblem(api.get("/api/v1/training-jobs?page=2147483647"), 400, "page", "page must be in [0, ");
         assertProblem(api.get("/api/v1/models?page=2147483647"), 400, "page", "page must be in [0, ");
         assertProblem(api.get("/api/v1/training-jobs?size=100000"), 400, "size", "[1, 200]");
+        assertProblem(api.get("/api/v1/evaluations?page=2147483647"), 400, "page", "page must be in [0, ");
+        assertProblem(api.get("/api/v1/evaluations?state=DONE"), 400, "state", "state");
+        assertProblem(api.get("/api/v1/evaluations?jobId=not-a-uuid"), 400, "jobId", "jobId");
+        assertThat(api.get("/api/v1/evaluations?jobId=00000000-0000-0000-0000-000000000000").statusCode()).isEqualTo(200);
+        assertThat(api.get("/api/v1/leaderboard").statusCode()).isEqualTo(200);
+        assertProblem(api.post("/api/v1/sweeps", SweepFlowTest.HALVING.replace("\"reductionFactor\": 2", "\"reductionFactor\": 1")),
+                400, "halving.reductionFactor", "2");
+        assertProblem(api.post("/api/v1/sweeps", SweepFlowTest.HALVING.replace("\"asha\"", "\"bayes\"")), 400, "strategy", "grid or asha");
         assertProblem(api.post("/api/v1/evaluations", """
                 {"modelId": "00000000-0000-0000-0000-000000000000", "attacks": [null]}"""), 400, "attacks[0]", "null");
         assertProblem(api.post("/api/v1/training-jobs", """

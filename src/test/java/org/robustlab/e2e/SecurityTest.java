@@ -143,6 +143,28 @@ class SecurityTest extends RealServerTest {
         assertThat(api.send(browser.request("/api/v1/training-jobs").header("Cookie", cookie).header("Content-Type", "application/json")
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString(SMALL_JOB)).build())
                 .statusCode()).as("the cookie cannot change anything").isEqualTo(401);
+        // the dashboard's own script adds its header, which another site cannot (it needs a CORS preflight, never granted)
+        HttpResponse<String> fromDashboard = api.send(browser.request("/api/v1/training-jobs").header("Cookie", cookie)
+                .header("X-RobustLab-Dashboard", "1").header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(SMALL_JOB)).build());
+        assertThat(fromDashboard.statusCode()).as(fromDashboard.body()).isEqualTo(202);
+        assertThat(api.post("/api/v1/training-jobs/" + json.readTree(fromDashboard.body()).get("id").asString() + "/cancel", "")
+                .statusCode()).isEqualTo(202);
+        HttpResponse<String> preflight = http.send(browser.request("/api/v1/training-jobs").header("Origin", "https://elsewhere.example")
+                .header("Access-Control-Request-Method", "POST").header("Access-Control-Request-Headers", "x-robustlab-dashboard")
+                .method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).as("no site is allowed to send the header").isEmpty();
+        assertThat(api.send(browser.request("/api/v1/training-jobs").header("X-RobustLab-Dashboard", "1").header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(SMALL_JOB)).build()).statusCode())
+                .as("the header alone is no key").isEqualTo(401);
+        HttpResponse<String> signedOut = api.send(browser.request("/signout").header("Cookie", cookie)
+                .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(signedOut.statusCode()).isEqualTo(303);
+        assertThat(signedOut.headers().firstValue("Set-Cookie").orElseThrow()).contains("Max-Age=0");
+        // the dashboard itself is public (it holds no data); what it shows comes from the API with the key
+        HttpResponse<String> dashboard = browser.get("/");
+        assertThat(dashboard.statusCode()).isEqualTo(200);
+        assertThat(dashboard.body()).contains("/dashboard/app.js").doesNotContain("http://").doesNotContain("https://");
         assertThat(signIn("rlk_wrong", "/").statusCode()).isEqualTo(401);
         assertThat(signIn(api.key, "https://elsewhere.example/").headers().firstValue("Location")).hasValue("/");
         assertThat(signIn(api.key, "//elsewhere.example/").headers().firstValue("Location")).hasValue("/");

@@ -196,6 +196,10 @@ class SweepFlowTest extends RealServerTest {
 
         JsonNode rows = json.readTree(api.get("/api/v1/sweeps/" + id + "/results").body());
         assertThat(rows).hasSize(2);
+        HttpResponse<String> page = http.send(api.request("/api/v1/sweeps/" + id + "/report.html").header("Accept", "text/html").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(page.body().split("<li>", -1)).hasSize(4);
+        assertThat(page.body()).contains("pruned at rung 0").contains("pruned at rung 1");
     }
 
     /** mean and sample standard deviation, as the sweep computed them, against the values worked out here */

@@ -36,8 +36,10 @@ class SweepPagesTest {
             assertThat(image.getWidth()).isEqualTo(800);
             Files.write(Path.of("target", "sweep-" + chart + ".png"), png);
         }
-        String page = SweepPages.page("Sweep test", "SUCCEEDED", rows, "/p/");
+        String page = SweepPages.page("Sweep test", "SUCCEEDED", rows, List.of(), "/p/");
         assertThat(page.split("<tr data-config=", -1)).hasSize(9);
-        assertThat(page).contains("0.7800 &plusmn; 0.0100").contains("/p/clean-vs-worst-case.png");
+        assertThat(page).contains("0.7800 &plusmn; 0.0100").contains("/p/clean-vs-worst-case.png").doesNotContain("id=\"pruned\"");
+        String halved = SweepPages.page("Sweep test", "SUCCEEDED", rows, List.of("lambda=16: pruned at rung 0 <epoch 1>"), "/p/");
+        assertThat(halved).contains("<ul id=\"pruned\"><li>lambda=16: pruned at rung 0 &lt;epoch 1&gt;</li></ul>");
     }
 }

@@ -1,0 +1,55 @@
+package org.robustlab.report;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.robustlab.artifact.ModelArtifact;
+import org.robustlab.artifact.ModelArtifactRepository;
+import org.robustlab.evaluation.EvaluationService;
+import org.robustlab.evaluation.EvaluationView;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+/** The lab's leaderboard over every SUCCEEDED evaluation the caller may read. */
+@RestController
+@RequestMapping("/api/v1/leaderboard")
+@Tag(name = "Comparisons", description = "Several evaluated models side by side")
+class LeaderboardController {
+
+    private final EvaluationService evaluations;
+    private final ModelArtifactRepository models;
+    private final ObjectMapper json;
+
+    LeaderboardController(EvaluationService evaluations, ModelArtifactRepository models, ObjectMapper json) {
+        this.evaluations = evaluations;
+        this.models = models;
+        this.json = json;
+    }
+
+    @GetMapping
+    @Operation(operationId = "getLeaderboard", summary = "For each dataset and epsilon, every evaluated model ranked by its worst-case"
+            + " accuracy under the standard ensemble budget; models evaluated with less are listed apart, unranked")
+    Leaderboard.View get() {
+        Map<UUID, JsonNode> reports = new LinkedHashMap<>();
+        Map<UUID, Leaderboard.Model> byEvaluation = new LinkedHashMap<>();
+        Map<UUID, ModelArtifact> cache = new LinkedHashMap<>();
+        for (EvaluationView e : evaluations.succeeded()) {
+            if (e.report() == null) {
+                continue;
+            }
+            ModelArtifact m = cache.computeIfAbsent(e.modelId(), id -> models.findById(id).orElse(null));
+            if (m == null) {
+                continue;
+            }
+            reports.put(e.id(), json.valueToTree(e.report()));
+            byEvaluation.put(e.id(), new Leaderboard.Model(m.getId(), m.getJobId(), m.getKind(), m.getDataset(), m.getArchitecture(),
+                    m.getMethod(), m.getOwner()));
+        }
+        return Leaderboard.build(reports, byEvaluation);
+    }
+}
