@@ -331,6 +331,7 @@ async function sweepPage(id) {
   const body = [h('p', {}, 'State: ', stateCell(s.state), ' · ' + s.strategy + ' · ' + p.members + ' members: ' + p.done + ' done, ' +
     (p.training + p.evaluating + p.pending + p.waiting) + ' active, ' + p.pruned + ' pruned, ' + p.failed + ' failed, ' + p.cancelled + ' cancelled'),
     h('p', {}, h('a', {href: '/api/v1/sweeps/' + id + '/report.html'}, 'Report page'), ' · ',
+      h('a', {href: '#/jobs?tag=sweep-' + id.substring(0, 8)}, 'its jobs'), ' · ',
       h('a', {href: '/api/v1/sweeps/' + id + '/results.csv'}, 'CSV'))];
   if (s.halving) {
     body.push(h('h2', {}, 'Successive halving'), h('table', {id: 'rungs'},

@@ -86,13 +86,17 @@ public final class SweepPages {
                     lines.computeIfAbsent(rest.isEmpty() ? "worst case" : String.join(", ", rest), k -> new ArrayList<>())
                             .add(new double[] {Double.parseDouble(v.get(x)), r.worstCase().mean()});
                 }
+                // values over more than a factor of 20, all positive (lambda 0.1 to 32): a log axis, as in the paper's figure
+                double lo = lines.values().stream().flatMap(List::stream).mapToDouble(p -> p[0]).min().orElse(0);
+                double hi = lines.values().stream().flatMap(List::stream).mapToDouble(p -> p[0]).max().orElse(0);
+                boolean log = lo > 0 && hi / lo >= 20;
                 List<Plots.Series> series = new ArrayList<>();
                 lines.forEach((label, points) -> {
                     points.sort(Comparator.comparingDouble(p -> p[0]));
-                    series.add(new Plots.Series(label, points));
+                    series.add(new Plots.Series(label, log ? points.stream().map(p -> new double[] {Math.log10(p[0]), p[1]}).toList() : points));
                 });
                 yield Plots.xy("worst-case accuracy against " + (x == null ? "(no numeric grid field)" : x) + checkpoint,
-                        x == null ? "" : x, "worst-case accuracy", series, Double.NaN, Double.NaN, 0, 1);
+                        x == null ? "" : log ? "log10(" + x + ")" : x, "worst-case accuracy", series, Double.NaN, Double.NaN, 0, 1);
             }
             case "clean-vs-worst-case" -> {
                 List<Plots.Series> series = new ArrayList<>();

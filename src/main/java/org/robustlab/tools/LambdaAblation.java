@@ -29,7 +29,7 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>Start the service first ({@code ./mvnw spring-boot:run}), then:
  * {@code scripts/run-main org.robustlab.tools.LambdaAblation [--url http://localhost:8080] [--key-file data/admin-key]
  * [--lambdas 0.1,0.5,2,8,32] [--divergences kl,l2] [--seeds 1,2] [--train-subset 6000] [--epochs 3]
- * [--test-points 1000] [--out results/lambda-ablation]}
+ * [--test-points 1000] [--out results/lambda-ablation] [--sweep ID: only collect the results of that sweep]}
  */
 public final class LambdaAblation {
 
@@ -38,7 +38,7 @@ public final class LambdaAblation {
     public static void main(String[] args) throws Exception {
         Map<String, String> o = new LinkedHashMap<>(Map.of("--url", "http://localhost:8080", "--key-file", "data/admin-key",
                 "--lambdas", "0.1,0.5,2,8,32", "--divergences", "kl,l2", "--seeds", "1,2", "--train-subset", "6000", "--epochs", "3",
-                "--test-points", "1000", "--out", "results/lambda-ablation"));
+                "--test-points", "1000", "--out", "results/lambda-ablation", "--sweep", ""));
         for (int i = 0; i + 1 < args.length; i += 2) {
             if (!o.containsKey(args[i])) {
                 throw new IllegalArgumentException("unknown option " + args[i] + "; expected one of " + o.keySet());
@@ -81,14 +81,10 @@ public final class LambdaAblation {
         request.withArray("attacks").addObject().put("type", "pgd").put("epsilon", 0.1).put("steps", 20);
         request.putObject("diagnostics").put("enabled", false);
 
-        Instant start = Instant.now();
-        HttpResponse<String> created = send(http, HttpRequest.newBuilder(URI.create(url + "/api/v1/sweeps")).header("Authorization", "Bearer " + key)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(sweep))).build());
-        if (created.statusCode() != 202) {
-            throw new IllegalStateException("the sweep was refused: " + created.statusCode() + " " + created.body());
+        String id = o.get("--sweep");
+        if (id.isEmpty()) {
+            id = submit(http, url, key, sweep);
         }
-        String id = JSON.readTree(created.body()).get("id").asString();
-        System.out.println("sweep " + id + " submitted; " + JSON.readTree(created.body()).get("members").size() + " members");
         JsonNode view;
         while (true) {
             view = JSON.readTree(get(http, url, key, "/api/v1/sweeps/" + id).body());
@@ -101,7 +97,8 @@ public final class LambdaAblation {
             }
             Thread.sleep(20_000);
         }
-        double minutes = Duration.between(start, Instant.now()).toSeconds() / 60.0;
+        double minutes = Duration.between(Instant.parse(view.get("createdAt").asString()), Instant.parse(view.get("finishedAt").asString()))
+                .toSeconds() / 60.0;
         JsonNode rows = JSON.readTree(get(http, url, key, "/api/v1/sweeps/" + id + "/results").body());
         Path out = Path.of(o.get("--out"));
         Files.createDirectories(out.toAbsolutePath().getParent());
@@ -111,9 +108,21 @@ public final class LambdaAblation {
                     .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofByteArray());
             Files.write(Path.of(out + "-" + chart + ".png"), png.body());
         }
+        o.remove("--sweep");
         String md = markdown(o, id, view, rows, minutes, out.getFileName().toString());
         Files.writeString(Path.of(out + ".md"), md);
         System.out.println(md);
+    }
+
+    private static String submit(HttpClient http, String url, String key, ObjectNode sweep) throws IOException, InterruptedException {
+        HttpResponse<String> created = send(http, HttpRequest.newBuilder(URI.create(url + "/api/v1/sweeps")).header("Authorization", "Bearer " + key)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(sweep))).build());
+        if (created.statusCode() != 202) {
+            throw new IllegalStateException("the sweep was refused: " + created.statusCode() + " " + created.body());
+        }
+        String id = JSON.readTree(created.body()).get("id").asString();
+        System.out.println("sweep " + id + " submitted; " + JSON.readTree(created.body()).get("members").size() + " members");
+        return id;
     }
 
     /** The table, the trade-off and the masking check, as markdown. */
@@ -180,8 +189,11 @@ public final class LambdaAblation {
                     double dP = attack(e.getValue(), "pgd-20").get("mean").asDouble() - attack(prev.getValue(), "pgd-20").get("mean").asDouble();
                     if (dF > 0 && dP < 0) {
                         any = true;
-                        b.append(String.format(Locale.ROOT, "- %s, lambda %s -> %s: FGSM %+.1f points, PGD-20 %+.1f points.%n", d.getKey(),
-                                fmt(prev.getKey()), fmt(e.getKey()), 100 * dF, 100 * dP));
+                        double spread = Math.max(std(attack(e.getValue(), "pgd-20")), std(attack(prev.getValue(), "pgd-20")));
+                        b.append(String.format(Locale.ROOT, "- %s, lambda %s -> %s: FGSM %+.1f points, PGD-20 %+.1f points%s.%n", d.getKey(),
+                                fmt(prev.getKey()), fmt(e.getKey()), 100 * dF, 100 * dP, Math.abs(dP) <= spread
+                                        ? String.format(Locale.ROOT, ", within the seeds' spread (PGD-20 std up to %.1f points): not a signal", 100 * spread)
+                                        : ", beyond the seeds' spread: a masking signal"));
                     }
                 }
                 prev = e;
@@ -191,9 +203,26 @@ public final class LambdaAblation {
             b.append("- None: wherever FGSM accuracy rose with lambda, PGD-20 accuracy rose too.\n");
         }
         for (JsonNode r : rows) {
+            double clean = r.get("clean").get("mean").asDouble();
+            if (clean < 0.15 && Math.abs(clean - r.get("worstCase").get("mean").asDouble()) < 1e-9) {
+                b.append("- ").append(r.get("config").asString()).append(String.format(Locale.ROOT, ": collapsed to chance (clean %.1f%%, equal"
+                        + " to its robust accuracy): the model predicts one class whatever the input, which no attack can change. Its"
+                        + " robust accuracy is no robustness; the regulariser outweighed the cross-entropy at this lambda.%n", 100 * clean));
+            }
             if (attack(r, "fgsm").get("mean").asDouble() < attack(r, "pgd-20").get("mean").asDouble()) {
                 b.append("- ").append(r.get("config").asString()).append(": FGSM accuracy below PGD-20's, a sign of a weak PGD.\n");
             }
+        }
+        List<String> failed = new ArrayList<>();
+        for (JsonNode m : view.get("members")) {
+            if (m.get("state").asString().equals("FAILED")) {
+                failed.add("- " + m.get("config").asString() + (m.has("seed") ? ", seed " + m.get("seed").asLong() : "") + ": "
+                        + m.get("reason").asString() + "\n");
+            }
+        }
+        if (!failed.isEmpty()) {
+            b.append("\n## Configurations that failed (not in the table)\n\n");
+            failed.forEach(b::append);
         }
         if (!baselines.isEmpty()) {
             b.append("\nBaselines: ");
@@ -220,6 +249,11 @@ public final class LambdaAblation {
         JsonNode std = s.get("std");
         return String.format(Locale.ROOT, "%.1f%%", 100 * s.get("mean").asDouble())
                 + (std == null || std.isNull() ? "" : String.format(Locale.ROOT, " ± %.1f", 100 * std.asDouble()));
+    }
+
+    private static double std(JsonNode s) {
+        JsonNode std = s.get("std");
+        return std == null || std.isNull() ? 0 : std.asDouble();
     }
 
     private static String fmt(double v) {
