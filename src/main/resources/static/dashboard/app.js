@@ -365,7 +365,8 @@ async function sweepPage(id) {
 
 async function leaderboardPage() {
   const lb = await api('/api/v1/leaderboard');
-  const row = r => h('tr', {}, h('td', {class: 'num'}, r.rank || ''), h('td', {}, r.architecture + ' ' + (r.checkpoint || '')),
+  const row = r => h('tr', {}, h('td', {class: 'num'}, r.rank || ''),
+    h('td', {}, r.jobName ? [h('strong', {}, r.jobName), ' '] : '', r.architecture + ' ' + (r.checkpoint || '')),
     h('td', {}, r.method), h('td', {}, r.owner || ''), h('td', {class: 'num'}, pct(r.cleanAccuracy)),
     h('td', {class: 'num'}, h('strong', {}, pct(r.worstCaseAccuracy))), h('td', {}, r.budget), h('td', {class: 'num'}, r.testPoints),
     h('td', {}, h('a', {href: '/api/v1/evaluations/' + r.evaluationId + '/report.html'}, 'report')),

@@ -28,19 +28,20 @@ public final class Leaderboard {
 
     private Leaderboard() {}
 
-    /** An evaluation's model, as the leaderboard names it. */
-    public record Model(UUID id, UUID jobId, String kind, String dataset, String architecture, String method, String owner) {}
+    /** An evaluation's model, as the leaderboard names it (jobName: its training job's name, or null). */
+    public record Model(UUID id, UUID jobId, String jobName, String kind, String dataset, String architecture, String method, String owner) {}
 
     /**
      * A model's figure on one board.
      *
      * @param rank its place (1: most robust); absent for models evaluated with less than the standard budget
+     * @param jobName the name of the job that trained it, if it has one
      * @param budget the attacks its worst case is over
      * @param testPoints the test points it was evaluated on
      */
     @Schema(name = "LeaderboardRow")
     public record Row(Integer rank, @Schema(requiredMode = Schema.RequiredMode.REQUIRED) UUID evaluationId,
-            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) UUID modelId, UUID jobId, String checkpoint,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) UUID modelId, UUID jobId, String jobName, String checkpoint,
             @Schema(requiredMode = Schema.RequiredMode.REQUIRED) String architecture,
             @Schema(requiredMode = Schema.RequiredMode.REQUIRED) String method, String owner,
             @Schema(requiredMode = Schema.RequiredMode.REQUIRED) double cleanAccuracy,
@@ -101,7 +102,7 @@ public final class Leaderboard {
                     }
                 }
                 Key key = new Key(model.dataset(), Math.round(eps * 1e6) / 1e6);
-                Row row = new Row(null, e.getKey(), model.id(), model.jobId(), model.kind(), model.architecture(), model.method(),
+                Row row = new Row(null, e.getKey(), model.id(), model.jobId(), model.jobName(), model.kind(), model.architecture(), model.method(),
                         model.owner(), report.path("cleanAccuracy").asDouble(), w.path("accuracy").asDouble(),
                         standard ? STANDARD_SHORT : String.join(", ", labels), report.path("testPoints").asInt());
                 Map<Key, Map<UUID, Row>> into = standard ? ranked : weaker;
@@ -116,7 +117,7 @@ public final class Leaderboard {
             List<Row> numbered = new ArrayList<>();
             for (int i = 0; i < top.size(); i++) {
                 Row r = top.get(i);
-                numbered.add(new Row(i + 1, r.evaluationId(), r.modelId(), r.jobId(), r.checkpoint(), r.architecture(), r.method(), r.owner(),
+                numbered.add(new Row(i + 1, r.evaluationId(), r.modelId(), r.jobId(), r.jobName(), r.checkpoint(), r.architecture(), r.method(), r.owner(),
                         r.cleanAccuracy(), r.worstCaseAccuracy(), r.budget(), r.testPoints()));
             }
             List<Row> rest = sorted(weaker.getOrDefault(b.getKey(), Map.of()).values().stream()

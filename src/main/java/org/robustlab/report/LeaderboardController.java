@@ -23,11 +23,16 @@ class LeaderboardController {
 
     private final EvaluationService evaluations;
     private final ModelArtifactRepository models;
+    private final org.robustlab.job.TrainingJobRepository jobs;
+    private final org.robustlab.security.Visibility visibility;
     private final ObjectMapper json;
 
-    LeaderboardController(EvaluationService evaluations, ModelArtifactRepository models, ObjectMapper json) {
+    LeaderboardController(EvaluationService evaluations, ModelArtifactRepository models, org.robustlab.job.TrainingJobRepository jobs,
+            org.robustlab.security.Visibility visibility, ObjectMapper json) {
         this.evaluations = evaluations;
         this.models = models;
+        this.jobs = jobs;
+        this.visibility = visibility;
         this.json = json;
     }
 
@@ -38,6 +43,7 @@ class LeaderboardController {
         Map<UUID, JsonNode> reports = new LinkedHashMap<>();
         Map<UUID, Leaderboard.Model> byEvaluation = new LinkedHashMap<>();
         Map<UUID, ModelArtifact> cache = new LinkedHashMap<>();
+        Map<UUID, String> jobNames = new LinkedHashMap<>();
         for (EvaluationView e : evaluations.succeeded()) {
             if (e.report() == null) {
                 continue;
@@ -47,7 +53,10 @@ class LeaderboardController {
                 continue;
             }
             reports.put(e.id(), json.valueToTree(e.report()));
-            byEvaluation.put(e.id(), new Leaderboard.Model(m.getId(), m.getJobId(), m.getKind(), m.getDataset(), m.getArchitecture(),
+            String jobName = m.getJobId() == null ? null : jobNames.computeIfAbsent(m.getJobId(),
+                    id -> jobs.findById(id).filter(j -> visibility.canRead(j.getOwner())).map(org.robustlab.job.TrainingJob::getName)
+                            .orElse(null));
+            byEvaluation.put(e.id(), new Leaderboard.Model(m.getId(), m.getJobId(), jobName, m.getKind(), m.getDataset(), m.getArchitecture(),
                     m.getMethod(), m.getOwner()));
         }
         return Leaderboard.build(reports, byEvaluation);

@@ -54,11 +54,12 @@ class LeaderboardTest {
         assertThat(board.weaker().get(0).worstCaseAccuracy()).isEqualTo(0.55);
         assertThat(board.ranked().get(0).budget()).contains("standard ensemble");
         assertThat(board.weaker().get(0).testPoints()).isEqualTo(1000);
+        assertThat(board.ranked().get(1).jobName()).isEqualTo("job of standard");
     }
 
     private static void put(Map<UUID, JsonNode> reports, Map<UUID, Leaderboard.Model> models, UUID eval, JsonNode report, UUID model,
             String method) {
         reports.put(eval, report);
-        models.put(eval, new Leaderboard.Model(model, UUID.randomUUID(), "best-robust", "fashion-mnist", "small-cnn", method, "alice"));
+        models.put(eval, new Leaderboard.Model(model, UUID.randomUUID(), "job of " + method, "best-robust", "fashion-mnist", "small-cnn", method, "alice"));
     }
 }
