@@ -158,9 +158,7 @@ function follow(id, onView) {
   const handle = ev => { try { onView(JSON.parse(ev.data)); } catch (e) { /* a heartbeat or a partial line */ } };
   es.addEventListener('progress', handle);
   es.addEventListener('end', ev => { handle(ev); es.close(); });
-  es.onerror = () => { if (es.readyState === EventSource.CLOSED) return; };
   streams.push(es);
-  return es;
 }
 
 async function jobsPage() {
@@ -479,10 +477,10 @@ async function evaluatePage() {
         location.hash = '#/evaluations/' + ev.id;
       } catch (err) {
         // the API names the attack as attacks[0].x; this form's field is attacks.x
-        const fix = f => f ? f.replace(/^attacks\[0\]/, 'attacks') : f;
+        const formPath = f => f ? f.replace(/^attacks\[0\]/, 'attacks') : f;
         if (err.problem) {
-          err.problem.field = fix(err.problem.field);
-          (err.problem.errors || []).forEach(x => x.field = fix(x.field));
+          err.problem.field = formPath(err.problem.field);
+          (err.problem.errors || []).forEach(x => x.field = formPath(x.field));
         }
         throw err;
       }

@@ -42,13 +42,13 @@ class LeaderboardController {
     Leaderboard.View get() {
         Map<UUID, JsonNode> reports = new LinkedHashMap<>();
         Map<UUID, Leaderboard.Model> byEvaluation = new LinkedHashMap<>();
-        Map<UUID, ModelArtifact> cache = new LinkedHashMap<>();
+        Map<UUID, java.util.Optional<ModelArtifact>> cache = new LinkedHashMap<>(); // deleted models are looked up once too
         Map<UUID, String> jobNames = new LinkedHashMap<>();
         for (EvaluationView e : evaluations.succeeded()) {
             if (e.report() == null) {
                 continue;
             }
-            ModelArtifact m = cache.computeIfAbsent(e.modelId(), id -> models.findById(id).orElse(null));
+            ModelArtifact m = cache.computeIfAbsent(e.modelId(), models::findById).orElse(null);
             if (m == null) {
                 continue;
             }
