@@ -230,7 +230,11 @@ async function jobPage(id) {
       ['QUEUED', 'RUNNING'].includes(view.state)
         ? h('button', {id: 'cancel', onclick: async () => {
           try { render(await api('/api/v1/training-jobs/' + id + '/cancel', {method: 'POST'})); } catch (e) { status.append(problemBox(e)); }
-        }}, 'Cancel') : null);
+        }}, 'Cancel')
+        : h('button', {id: 'delete', onclick: async () => {
+          if (!confirm('Delete job ' + short(id) + ' with its models and their evaluations? This cannot be undone.')) return;
+          try { await api('/api/v1/training-jobs/' + id, {method: 'DELETE'}); location.hash = '#/jobs'; } catch (e) { status.append(problemBox(e)); }
+        }}, 'Delete'));
     fill(models, view.models.length === 0 ? h('p', {class: 'meta'}, 'No model yet.') :
       h('table', {id: 'models'}, h('tr', {}, h('th', {}, 'model'), h('th', {}, 'epoch'), h('th', {}, 'download'), h('th', {}, '')),
         view.models.map(m => h('tr', {}, h('td', {}, m.kind + ' ' + short(m.id)), h('td', {class: 'num'}, m.epoch),
@@ -387,11 +391,15 @@ function jsonForm(id, fields, submit) {
   const top = h('div', {});
   const form = h('form', {class: 'form', id, novalidate: true});
   for (const f of fields) {
-    const input = f.choices
+    const input = f.type === 'checks'
+      ? h('span', {class: 'checks', 'data-field': f.path}, f.choices.map(c => h('label', {},
+          h('input', {type: 'checkbox', name: f.path, value: c, checked: (f.value || []).includes(c)}), ' ' + c)))
+      : f.choices
       ? h('select', {name: f.path}, f.choices.map(c => h('option', {value: c, selected: c === f.value}, c || '(default)')))
       : h('input', {name: f.path, value: f.value === undefined ? '' : f.value, size: f.size || 10, placeholder: f.placeholder || ''});
     inputs[f.path] = {input, f, error: h('span', {class: 'error', 'data-error-for': f.path})};
-    form.append(h('label', {class: 'field'}, h('span', {}, f.label || f.path), input, inputs[f.path].error));
+    // a group of checkboxes has a label of its own for each box (labels do not nest)
+    form.append(h(f.type === 'checks' ? 'div' : 'label', {class: 'field'}, h('span', {}, f.label || f.path), input, inputs[f.path].error));
   }
   form.append(h('div', {}, h('button', {type: 'submit'}, 'Submit')), top);
   form.addEventListener('submit', async e => {
@@ -400,11 +408,14 @@ function jsonForm(id, fields, submit) {
     top.replaceChildren();
     const body = {};
     for (const {input, f} of Object.values(inputs)) {
-      const raw = input.value.trim();
+      const raw = f.type === 'checks'
+        ? [...input.querySelectorAll('input:checked')].map(x => x.value).join(',')
+        : input.value.trim();
       if (raw === '') continue;
       let value = raw;
       if (f.type === 'number') value = isNaN(Number(raw)) ? raw : Number(raw);
-      if (f.type === 'list') value = raw.split(',').map(x => x.trim()).filter(x => x);
+      if (f.type === 'list' || f.type === 'checks') value = raw.split(',').map(x => x.trim()).filter(x => x);
+      if (f.type === 'list' && f.numbers) value = value.map(x => isNaN(Number(x)) ? x : Number(x));
       const parts = f.path.split('.');
       let o = body;
       for (const k of parts.slice(0, -1)) o = o[k] = o[k] || {};
@@ -417,7 +428,9 @@ function jsonForm(id, fields, submit) {
       const named = (p.errors || []).concat(p.field ? [{field: p.field, message: p.detail}] : []);
       let shown = false;
       for (const n of named) {
-        const target = inputs[n.field] || Object.values(inputs).find(x => n.field && n.field.startsWith(x.f.path.split('.')[0]) && x.f.path.startsWith(n.field));
+        // a list's element (attacks[0].steps, epsilons[1]) is shown beside the form's field for the list
+        const path = n.field && n.field.replace(/\[\d+\]/g, '');
+        const target = inputs[n.field] || inputs[path] || Object.values(inputs).find(x => n.field && n.field.startsWith(x.f.path.split('.')[0]) && x.f.path.startsWith(n.field));
         if (target && !target.error.textContent) {
           target.error.textContent = n.message || p.detail;
           shown = true;
@@ -461,29 +474,20 @@ async function submitPage() {
 
 async function evaluatePage() {
   const q = query();
-  page('Evaluate a model', h('p', {class: 'meta'}, 'One attack per form; the report page then shows its masking checks and pictures.'),
+  page('Evaluate a model', h('p', {class: 'meta'}, 'Every ticked attack runs at every epsilon; the report page then shows the worst case, the masking checks and pictures.'),
     jsonForm('evaluate-form', [
       {path: 'modelId', size: 38, value: q.get('modelId') || '', label: 'model id'},
       {path: 'testSubset', type: 'number', label: 'test points', value: 1000},
-      {path: 'attacks.type', choices: ['pgd', 'fgsm', 'apgd-ce', 'apgd-dlr', 'apgd-t', 'square', 'ensemble'], label: 'attack'},
-      {path: 'attacks.epsilon', type: 'number', label: 'epsilon', value: 0.1},
-      {path: 'attacks.steps', type: 'number', label: 'steps'},
+      {path: 'attacks.type', type: 'checks', choices: ['fgsm', 'pgd', 'apgd-ce', 'apgd-dlr', 'apgd-t', 'square', 'ensemble'], value: ['pgd'], label: 'attacks'},
+      {path: 'epsilons', type: 'list', numbers: true, label: 'epsilons (comma-separated)', value: '0.1'},
+      {path: 'attacks.steps', type: 'number', label: 'steps (empty: each attack\'s default)'},
       {path: 'seed', type: 'number'},
     ], async body => {
-      const attack = body.attacks || {};
-      body.attacks = [attack];
-      try {
-        const ev = await api('/api/v1/evaluations', {method: 'POST', body});
-        location.hash = '#/evaluations/' + ev.id;
-      } catch (err) {
-        // the API names the attack as attacks[0].x; this form's field is attacks.x
-        const formPath = f => f ? f.replace(/^attacks\[0\]/, 'attacks') : f;
-        if (err.problem) {
-          err.problem.field = formPath(err.problem.field);
-          (err.problem.errors || []).forEach(x => x.field = formPath(x.field));
-        }
-        throw err;
-      }
+      // one attack per ticked type, each with the form's steps; the API runs each at every epsilon
+      const {type = [], ...common} = body.attacks || {};
+      body.attacks = type.length ? type.map(t => ({type: t, ...common})) : [common];
+      const ev = await api('/api/v1/evaluations', {method: 'POST', body});
+      location.hash = '#/evaluations/' + ev.id;
     }));
 }
 

@@ -36,14 +36,26 @@ class ModelController {
     private final org.robustlab.security.Visibility visibility;
 
     private final ArtifactStore store;
+    private final org.robustlab.retention.DeletionService deletions;
 
     ModelController(ModelArtifactRepository models, ObjectMapper json, ModelUploads uploads, org.robustlab.security.Visibility visibility,
-            ArtifactStore store) {
+            ArtifactStore store, org.robustlab.retention.DeletionService deletions) {
+        this.deletions = deletions;
         this.store = store;
         this.visibility = visibility;
         this.models = models;
         this.json = json;
         this.uploads = uploads;
+    }
+
+    @org.springframework.web.bind.annotation.DeleteMapping("/{id}")
+    @Operation(operationId = "deleteModel", summary = "Delete a model, its files and every evaluation of it",
+            description = "Owner or admin. 409 while an evaluation of it is QUEUED or RUNNING, while a running evaluation uses it as"
+                    + " a transfer surrogate, and for a model of a sweep's job (a sweep keeps its members).")
+    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "204", description = "deleted, with its evaluations")
+    ResponseEntity<Void> delete(@PathVariable UUID id) {
+        deletions.deleteModel(id);
+        return ResponseEntity.noContent().build();
     }
 
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)

@@ -33,9 +33,11 @@ class EvaluationController {
     private final org.robustlab.config.RobustLabProperties properties;
 
     private final org.robustlab.storage.ObjectStore store;
+    private final org.robustlab.retention.DeletionService deletions;
 
     EvaluationController(EvaluationService evaluations, org.robustlab.config.RobustLabProperties properties,
-            org.robustlab.storage.ObjectStore store) {
+            org.robustlab.storage.ObjectStore store, org.robustlab.retention.DeletionService deletions) {
+        this.deletions = deletions;
         this.store = store;
         this.evaluations = evaluations;
         this.properties = properties;
@@ -49,6 +51,15 @@ class EvaluationController {
     ResponseEntity<EvaluationView> submit(@Valid @RequestBody CreateEvaluationRequest request) {
         EvaluationView view = evaluations.submit(request);
         return ResponseEntity.accepted().location(URI.create("/api/v1/evaluations/" + view.id())).body(view);
+    }
+
+    @org.springframework.web.bind.annotation.DeleteMapping("/{id}")
+    @Operation(operationId = "deleteEvaluation", summary = "Delete an ended evaluation, its report and pictures",
+            description = "Owner or admin. 409 while it is QUEUED or RUNNING (cancel it first) and for a sweep's evaluation.")
+    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "204", description = "deleted")
+    ResponseEntity<Void> delete(@PathVariable UUID id) {
+        deletions.deleteEvaluation(id);
+        return ResponseEntity.noContent().build();
     }
 
     @PostMapping("/{id}/cancel")

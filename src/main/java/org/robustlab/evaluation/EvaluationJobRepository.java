@@ -15,6 +15,16 @@ public interface EvaluationJobRepository extends JpaRepository<EvaluationJob, UU
 
     List<EvaluationJob> findByState(JobState state);
 
+    List<EvaluationJob> findByModelId(UUID modelId);
+
+    /** Queued or running evaluations other than of {@code modelId} whose request names it (a transfer attack's surrogate). */
+    @Query("""
+            select e.id from EvaluationJob e
+            where e.state in (org.robustlab.job.JobState.QUEUED, org.robustlab.job.JobState.RUNNING)
+              and e.modelId <> :modelId and e.requestJson like :pattern
+            """)
+    List<UUID> activeNaming(@Param("modelId") UUID modelId, @Param("pattern") String pattern);
+
     @Query("""
             select e from EvaluationJob e
             where (:state is null or e.state = :state)

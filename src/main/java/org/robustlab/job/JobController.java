@@ -29,10 +29,22 @@ class JobController {
 
     private final JobService jobs;
     private final org.robustlab.config.SseStreams streams;
+    private final org.robustlab.retention.DeletionService deletions;
 
-    JobController(JobService jobs, org.robustlab.config.SseStreams streams) {
+    JobController(JobService jobs, org.robustlab.config.SseStreams streams, org.robustlab.retention.DeletionService deletions) {
         this.jobs = jobs;
         this.streams = streams;
+        this.deletions = deletions;
+    }
+
+    @org.springframework.web.bind.annotation.DeleteMapping("/{id}")
+    @Operation(operationId = "deleteTrainingJob", summary = "Delete an ended job with its models, their evaluations, metrics and files",
+            description = "Owner or admin. 409 while the job is QUEUED or RUNNING (cancel it first), while an evaluation of its models is,"
+                    + " and for a sweep's job (a sweep keeps its members).")
+    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "204", description = "deleted, with its models and their evaluations")
+    ResponseEntity<Void> delete(@PathVariable UUID id) {
+        deletions.deleteTrainingJob(id);
+        return ResponseEntity.noContent().build();
     }
 
     @PostMapping

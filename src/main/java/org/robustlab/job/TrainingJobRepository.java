@@ -24,4 +24,7 @@ public interface TrainingJobRepository extends JpaRepository<TrainingJob, UUID> 
     List<TrainingJob> findByState(JobState state);
 
     long countByState(JobState state);
+
+    /** The jobs that continue {@code previous}'s last checkpoint (rungs of successive halving). */
+    List<TrainingJob> findByContinuesJob(UUID previous);
 }

@@ -275,6 +275,22 @@ class ClusterTest {
                 + " the pause; the paused execution ended FENCED%n", paused.name,
                 Duration.between(pausedAt, workerStopped).toMillis() / 1000.0, takenOver.get("instance").asString(), takeover);
 
+        // deleting a job on one instance removes its checkpoints and its models' files from the bucket, and the job
+        // from every instance
+        String doomedModel = tenthDone.get("models").get(0).get("id").asString();
+        try (org.robustlab.storage.S3ObjectStore bucket = new org.robustlab.storage.S3ObjectStore(s3.settings("robustlab-cluster", ""))) {
+            assertThat(bucket.list("jobs/" + pausedJob + "/")).isNotEmpty();
+            assertThat(bucket.list("models/" + doomedModel + "/")).isNotEmpty();
+            HttpResponse<String> deleted = http.send(request(other, "/api/v1/training-jobs/" + pausedJob).DELETE().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(204);
+            assertThat(bucket.list("jobs/" + pausedJob + "/")).isEmpty();
+            assertThat(bucket.list("models/" + doomedModel + "/")).isEmpty();
+        }
+        for (Node n : live) {
+            assertThat(get(n, "/api/v1/training-jobs/" + pausedJob).statusCode()).isEqualTo(404);
+        }
+
         System.out.printf("cluster test: 9 jobs on 3 instances, one killed: all SUCCEEDED in %.1f s; job %s of the killed instance"
                 + " found dead and queued again %.1f s after the kill, started on another instance %.1f s after it"
                 + " (resumed from epoch %d, %d epoch(s) redone); %.1f s in all%n", seconds, victimJob[0], detection, failover,

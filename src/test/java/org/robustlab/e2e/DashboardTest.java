@@ -118,16 +118,32 @@ class DashboardTest extends RealServerTest {
             assertThat(browser.findElements(By.cssSelector("#models a[href*='download?format=safetensors']"))).hasSize(2);
             shot(browser, shots, "dashboard-job");
 
-            // its model evaluated from the form with the standard ensemble (the defaults: 100 steps, 9 targets, 5000 queries)
+            // its model evaluated from the form with PGD (ticked by default) and the standard ensemble (the defaults:
+            // 100 steps, 9 targets, 5000 queries); first with an epsilon out of range in the list
             browser.findElement(By.cssSelector("#models a[href^='#/evaluate']")).click();
             until(Duration.ofSeconds(30), () -> !browser.findElements(By.id("evaluate-form")).isEmpty(), "the evaluation form");
             WebElement ev = browser.findElement(By.id("evaluate-form"));
-            assertThat(field(ev, "modelId").getAttribute("value")).hasSize(36);
+            String model = field(ev, "modelId").getAttribute("value");
+            assertThat(model).hasSize(36);
             field(ev, "testSubset").clear();
             field(ev, "testSubset").sendKeys("20");
-            choose(ev, "attacks.type", "ensemble");
+            ev.findElement(By.cssSelector("input[name='attacks.type'][value='ensemble']")).click();
+            field(ev, "epsilons").clear();
+            field(ev, "epsilons").sendKeys("0.1, 2");
+            ev.findElement(By.cssSelector("button[type=submit]")).click();
+            until(Duration.ofSeconds(30), () -> !error(browser, "epsilons").isEmpty(), "the epsilons message beside its field");
+            assertThat(error(browser, "epsilons")).contains("1");
+            assertThat(json.readTree(api.get("/api/v1/evaluations?modelId=" + model).body()).get("content")).isEmpty();
+            field(ev, "epsilons").clear();
+            field(ev, "epsilons").sendKeys("0.1");
             ev.findElement(By.cssSelector("button[type=submit]")).click();
             until(Duration.ofSeconds(30), () -> browser.getCurrentUrl().matches(".*#/evaluations/[0-9a-f-]{36}$"), "the evaluation's page");
+            String evaluation = browser.getCurrentUrl().replaceAll(".*#/evaluations/", "");
+            JsonNode asked = json.readTree(api.get("/api/v1/evaluations/" + evaluation).body()).get("request");
+            List<String> types = new ArrayList<>();
+            asked.get("attacks").forEach(a -> types.add(a.get("type").asString()));
+            assertThat(types).containsExactly("pgd", "ensemble");
+            assertThat(asked.get("epsilons").toString()).isEqualTo("[0.1]");
             until(Duration.ofMinutes(15), () -> !browser.findElements(By.id("report-link")).isEmpty(), "the evaluation's report");
             browser.findElement(By.id("report-link")).click();
             until(Duration.ofSeconds(30), () -> browser.getTitle().contains("Robustness report"), "the report page");
@@ -167,6 +183,16 @@ class DashboardTest extends RealServerTest {
             until(Duration.ofSeconds(30), () -> browser.findElements(By.cssSelector("#jobs tr[data-job]")).size() == 3, "three ARR jobs");
             assertThat(browser.findElement(By.id("jobs")).getText()).contains("from the dashboard");
             shot(browser, shots, "dashboard-jobs");
+
+            // the job deleted from its page, after a confirmation, with its models and their evaluations
+            browser.get(api.uri("/#/jobs/" + job).toString());
+            until(Duration.ofSeconds(30), () -> !browser.findElements(By.id("delete")).isEmpty(), "the delete button of an ended job");
+            browser.findElement(By.id("delete")).click();
+            browser.switchTo().alert().accept();
+            until(Duration.ofSeconds(30), () -> browser.getCurrentUrl().endsWith("#/jobs"), "the jobs list after deleting");
+            assertThat(api.get("/api/v1/training-jobs/" + job).statusCode()).isEqualTo(404);
+            assertThat(api.get("/api/v1/models/" + model).statusCode()).isEqualTo(404);
+            assertThat(api.get("/api/v1/evaluations/" + evaluation).statusCode()).isEqualTo(404);
         } catch (AssertionError | RuntimeException e) {
             // what the browser showed when it failed, for the report
             shot(browser, shots, "failure");

@@ -95,6 +95,84 @@ abstract class ServiceFlowContract extends RealServerTest {
         assertThat(page.get("content")).hasSize(1);
     }
 
+    /**
+     * Deleting: an evaluation, then a model with its evaluations, then a job with its other model, each with its
+     * rows and files; what is active, or another researcher's, is refused and left whole.
+     */
+    @Test
+    void deletingAnEvaluationAModelAndAJobRemovesTheirRowsAndFiles() throws Exception {
+        String id = json.readTree(api.post("/api/v1/training-jobs", JOB.replace("\"e2e\"", "\"deletion\"")).body()).get("id").asString();
+        JsonNode done = api.waitFor("/api/v1/training-jobs/" + id, j -> j.get("state").asString().matches("SUCCEEDED|FAILED|CANCELLED"), Duration.ofMinutes(5));
+        assertThat(done.get("state").asString()).as(done.toString()).isEqualTo("SUCCEEDED");
+        String model = done.get("models").get(0).get("id").asString();
+        String other = done.get("models").get(1).get("id").asString();
+        String eval = evaluate(model, 50);
+        assertThat(api.waitFor("/api/v1/evaluations/" + eval, e -> e.get("state").asString().matches("SUCCEEDED|FAILED|CANCELLED"),
+                Duration.ofMinutes(5)).get("state").asString()).isEqualTo("SUCCEEDED");
+        assertThat(dir.resolve("runs/evaluations/" + eval)).isDirectory();
+
+        // another researcher may not delete them
+        HttpResponse<String> issued = api.post("/api/v1/keys", "{\"name\": \"deleter\", \"role\": \"researcher\"}");
+        ApiClient stranger = api.withKey(json.readTree(issued.body()).get("key").asString());
+        assertThat(stranger.delete("/api/v1/training-jobs/" + id).statusCode()).isIn(403, 404);
+        assertThat(stranger.delete("/api/v1/evaluations/" + eval).statusCode()).isIn(403, 404);
+        assertThat(api.get("/api/v1/evaluations/" + eval).statusCode()).isEqualTo(200);
+
+        // what is queued or running is refused, with what to do
+        String running = evaluate(model, 10_000);
+        HttpResponse<String> busyModel = api.delete("/api/v1/models/" + model);
+        assertThat(busyModel.statusCode()).as(busyModel.body()).isEqualTo(409);
+        assertThat(json.readTree(busyModel.body()).get("detail").asString()).contains(running).contains("cancel it first");
+        assertThat(api.delete("/api/v1/evaluations/" + running).statusCode()).isEqualTo(409);
+        api.post("/api/v1/evaluations/" + running + "/cancel", "");
+        api.waitFor("/api/v1/evaluations/" + running, e -> e.get("state").asString().equals("CANCELLED"), Duration.ofMinutes(5));
+
+        // an evaluation: its row, report and folder
+        assertThat(api.delete("/api/v1/evaluations/" + eval).statusCode()).isEqualTo(204);
+        assertThat(api.get("/api/v1/evaluations/" + eval).statusCode()).isEqualTo(404);
+        assertThat(api.get("/api/v1/evaluations/" + eval + "/report").statusCode()).isEqualTo(404);
+        assertThat(api.delete("/api/v1/evaluations/" + eval).statusCode()).isEqualTo(404);
+        assertThat(dir.resolve("runs/evaluations/" + eval)).doesNotExist();
+
+        // a model, with the (cancelled) evaluation of it
+        assertThat(dir.resolve("runs/models/" + model + "/model.safetensors")).isRegularFile();
+        assertThat(api.delete("/api/v1/models/" + model).statusCode()).isEqualTo(204);
+        assertThat(api.get("/api/v1/models/" + model).statusCode()).isEqualTo(404);
+        assertThat(api.get("/api/v1/evaluations/" + running).statusCode()).isEqualTo(404);
+        assertThat(dir.resolve("runs/models/" + model)).doesNotExist();
+        JsonNode left = json.readTree(api.get("/api/v1/training-jobs/" + id).body()).get("models");
+        assertThat(left).hasSize(1);
+        assertThat(left.get(0).get("id").asString()).isEqualTo(other);
+
+        // a job that has not ended is refused; once it has, it goes with its model, metrics, executions and folder
+        String queued = json.readTree(api.post("/api/v1/training-jobs", JOB.replace("\"epochs\": 1", "\"epochs\": 20")).body()).get("id").asString();
+        HttpResponse<String> busyJob = api.delete("/api/v1/training-jobs/" + queued);
+        assertThat(busyJob.statusCode()).as(busyJob.body()).isEqualTo(409);
+        assertThat(json.readTree(busyJob.body()).get("detail").asString()).contains("cancel it first");
+        api.post("/api/v1/training-jobs/" + queued + "/cancel", "");
+        api.waitFor("/api/v1/training-jobs/" + queued, j -> j.get("state").asString().equals("CANCELLED"), Duration.ofMinutes(5));
+        assertThat(api.delete("/api/v1/training-jobs/" + queued).statusCode()).isEqualTo(204);
+
+        assertThat(dir.resolve("runs/jobs/" + id + "/last/state.json")).isRegularFile();
+        assertThat(api.delete("/api/v1/training-jobs/" + id).statusCode()).isEqualTo(204);
+        assertThat(api.get("/api/v1/training-jobs/" + id).statusCode()).isEqualTo(404);
+        assertThat(api.get("/api/v1/training-jobs/" + id + "/metrics").statusCode()).isEqualTo(404);
+        assertThat(api.get("/api/v1/models/" + other).statusCode()).isEqualTo(404);
+        assertThat(json.readTree(api.get("/api/v1/training-jobs?tag=deletion").body()).get("content")).isEmpty();
+        assertThat(dir.resolve("runs/jobs/" + id)).doesNotExist();
+        assertThat(dir.resolve("runs/jobs/" + queued)).doesNotExist();
+        assertThat(dir.resolve("runs/models/" + other)).doesNotExist();
+        assertThat(api.delete("/api/v1/training-jobs/" + id).statusCode()).isEqualTo(404);
+    }
+
+    private String evaluate(String model, int points) throws Exception {
+        HttpResponse<String> r = api.post("/api/v1/evaluations", """
+                {"modelId": "%s", "testSubset": %d, "attacks": [{"type": "pgd", "epsilon": 0.1, "steps": 50}],
+                 "diagnostics": {"enabled": false}}""".formatted(model, points));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        return json.readTree(r.body()).get("id").asString();
+    }
+
     @Test
     void badInputGetsProblemDetailsThatNameTheField() throws Exception {
         HttpResponse<String> eps = api.post("/api/v1/training-jobs", """

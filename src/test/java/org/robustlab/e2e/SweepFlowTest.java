@@ -56,6 +56,14 @@ class SweepFlowTest extends RealServerTest {
             JsonNode job = json.readTree(api.get("/api/v1/training-jobs/" + m.get("jobId").asString()).body());
             assertThat(job.get("tags").toString()).contains("sweep-" + id.substring(0, 8));
         }
+        // a sweep keeps its members: their jobs, models and evaluations cannot be deleted
+        JsonNode first = done.get("members").get(0);
+        HttpResponse<String> kept = api.delete("/api/v1/training-jobs/" + first.get("jobId").asString());
+        assertThat(kept.statusCode()).as(kept.body()).isEqualTo(409);
+        assertThat(json.readTree(kept.body()).get("detail").asString()).contains("belongs to sweep " + id);
+        assertThat(api.delete("/api/v1/evaluations/" + first.get("evaluations").get("best-robust").asString()).statusCode()).isEqualTo(409);
+        String firstModel = json.readTree(api.get("/api/v1/training-jobs/" + first.get("jobId").asString()).body()).get("models").get(0).get("id").asString();
+        assertThat(api.delete("/api/v1/models/" + firstModel).statusCode()).isEqualTo(409);
         assertThat(reports.keySet()).containsExactlyInAnyOrder("divergence=kl, lambda=0.5", "divergence=kl, lambda=1",
                 "divergence=kl, lambda=4", "divergence=l2, lambda=0.5", "divergence=l2, lambda=1", "divergence=l2, lambda=4",
                 "baseline standard", "baseline pgd-at");
@@ -166,6 +174,8 @@ class SweepFlowTest extends RealServerTest {
             }
             int rung = m.get("rung").asInt();
             assertThat(jobs).hasSize(Math.min(rung, 2) + 1);
+            // an earlier rung's job is the sweep's too (listed in the member's jobs, not as its current job)
+            assertThat(api.delete("/api/v1/training-jobs/" + jobs.get(0)).statusCode()).isEqualTo(409);
             for (int r = 0; r < jobs.size(); r++) {
                 JsonNode job = json.readTree(api.get("/api/v1/training-jobs/" + jobs.get(r)).body());
                 JsonNode metrics = json.readTree(api.get("/api/v1/training-jobs/" + jobs.get(r) + "/metrics").body());
