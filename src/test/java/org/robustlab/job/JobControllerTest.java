@@ -33,6 +33,9 @@ class JobControllerTest {
     @MockitoBean
     org.robustlab.config.SseStreams streams;
 
+    @MockitoBean
+    org.robustlab.retention.DeletionService deletions;
+
     /** The properties the request-size filter reads, bound from application.yml as in the service. */
     @org.springframework.boot.test.context.TestConfiguration
     @org.springframework.boot.context.properties.EnableConfigurationProperties(org.robustlab.config.RobustLabProperties.class)
