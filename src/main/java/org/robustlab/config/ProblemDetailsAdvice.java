@@ -83,6 +83,17 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
                 "the resource was changed by another request while this one was handled; send it again");
     }
 
+    /**
+     * A constraint of the database refused a write because another request changed or deleted what it refers to
+     * meanwhile (an evaluation of a model deleted between its lookup and its insert); every text field has a length
+     * limit checked before, so this is a race, not bad input.
+     */
+    @ExceptionHandler(org.springframework.dao.DataIntegrityViolationException.class)
+    ProblemDetail integrity(org.springframework.dao.DataIntegrityViolationException e) {
+        return Problems.of(HttpStatus.CONFLICT, "concurrent-change", "Changed meanwhile",
+                "what the request refers to was changed or deleted by another request while it was handled; look at it again and send it again");
+    }
+
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ProblemDetail typeMismatch(MethodArgumentTypeMismatchException e) {
         return withField(Problems.of(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request",

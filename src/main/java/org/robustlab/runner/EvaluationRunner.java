@@ -125,8 +125,14 @@ public class EvaluationRunner {
         } catch (CorruptedArtifactException e) {
             end = finishFenced(id, token, JobState.FAILED, e.getMessage(), null);
         } catch (IOException | RuntimeException e) {
-            log.error("evaluation {} failed in the runner", id, e);
-            end = finishFenced(id, token, JobState.FAILED, "internal error while running the evaluation: " + e.getMessage(), null);
+            if (shuttingDown && !cancelRequested.contains(id)) {
+                // stopped by the shutdown while its output was read: it stays RUNNING and runs again on the next start
+                log.info("evaluation {} interrupted by shutdown ({}); it runs again on the next start", id, e.toString());
+                end = "INTERRUPTED";
+            } else {
+                log.error("evaluation {} failed in the runner", id, e);
+                end = finishFenced(id, token, JobState.FAILED, "internal error while running the evaluation: " + e.getMessage(), null);
+            }
         } finally {
             executions.end(execution, end);
         }

@@ -130,11 +130,18 @@ public class TrainingRunner {
             end = "FENCED";
             log.warn("training job {}: {}", id, e.getMessage());
         } catch (IOException | RuntimeException e) {
-            log.error("training job {} failed in the runner", id, e);
-            try {
-                store.finishFenced(id, token, JobState.FAILED, reason("internal error while running the job: " + e.getMessage()));
-            } catch (FencedException superseded) {
-                end = "FENCED";
+            if (shuttingDown) {
+                // the shutdown stopped the worker while its output was read (the JDK may then say "Stream closed"):
+                // as any job a shutdown interrupts, it stays RUNNING and resumes from its checkpoint on the next start
+                log.info("training job {} interrupted by shutdown ({}); it resumes from its checkpoint on the next start", id, e.toString());
+                end = "INTERRUPTED";
+            } else {
+                log.error("training job {} failed in the runner", id, e);
+                try {
+                    store.finishFenced(id, token, JobState.FAILED, reason("internal error while running the job: " + e.getMessage()));
+                } catch (FencedException superseded) {
+                    end = "FENCED";
+                }
             }
         } finally {
             executions.end(execution, end);

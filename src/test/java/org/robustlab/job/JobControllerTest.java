@@ -74,6 +74,17 @@ class JobControllerTest {
     }
 
     @Test
+    void aWriteThatRacesADeletionIsAConflictNotAServerError() throws Exception {
+        UUID id = UUID.randomUUID();
+        when(jobs.cancel(id)).thenThrow(new org.springframework.dao.DataIntegrityViolationException("FK_MODEL violated: secret internals"));
+        mvc.perform(post("/api/v1/training-jobs/" + id + "/cancel"))
+                .andExpect(status().isConflict())
+                .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+                .andExpect(jsonPath("$.type").value("https://robustlab.org/problems/concurrent-change"))
+                .andExpect(content().string(Matchers.not(Matchers.containsString("secret internals"))));
+    }
+
+    @Test
     void unexpectedFailuresLeakNoStackTrace() throws Exception {
         UUID id = UUID.randomUUID();
         when(jobs.get(id)).thenThrow(new IllegalStateException("secret internals"));
