@@ -408,14 +408,18 @@ function jsonForm(id, fields, submit) {
     top.replaceChildren();
     const body = {};
     for (const {input, f} of Object.values(inputs)) {
-      const raw = f.type === 'checks'
-        ? [...input.querySelectorAll('input:checked')].map(x => x.value).join(',')
-        : input.value.trim();
-      if (raw === '') continue;
-      let value = raw;
-      if (f.type === 'number') value = isNaN(Number(raw)) ? raw : Number(raw);
-      if (f.type === 'list' || f.type === 'checks') value = raw.split(',').map(x => x.trim()).filter(x => x);
-      if (f.type === 'list' && f.numbers) value = value.map(x => isNaN(Number(x)) ? x : Number(x));
+      let value;
+      if (f.type === 'checks') {
+        value = [...input.querySelectorAll('input:checked')].map(x => x.value);
+        if (value.length === 0) continue;
+      } else {
+        const raw = input.value.trim();
+        if (raw === '') continue;
+        value = raw;
+        if (f.type === 'number') value = isNaN(Number(raw)) ? raw : Number(raw);
+        if (f.type === 'list') value = raw.split(',').map(x => x.trim()).filter(x => x);
+        if (f.type === 'list' && f.numbers) value = value.map(x => isNaN(Number(x)) ? x : Number(x));
+      }
       const parts = f.path.split('.');
       let o = body;
       for (const k of parts.slice(0, -1)) o = o[k] = o[k] || {};
