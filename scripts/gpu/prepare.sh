@@ -20,6 +20,8 @@ rm -rf gpu gpu-run
 cp -r "$shared" gpu && chmod -R u+w gpu
 mkdir -p gpu-run/lib gpu-run/test-classes/org/robustlab/ml gpu-run/test-classes/org/robustlab/testing gpu-run/tasks
 cp -r target/classes gpu-run/classes
+# the benchmarks (src/bench/java) compile with the tests
+cp -r target/test-classes/org/robustlab/ml/bench gpu-run/test-classes/org/robustlab/ml/
 cp target/test-classes/org/robustlab/ml/GpuEngineTest*.class gpu-run/test-classes/org/robustlab/ml/
 cp target/test-classes/org/robustlab/testing/*.class gpu-run/test-classes/org/robustlab/testing/
 # The ML engine's jars only (the whole service's are over the 64 MiB a run may carry), without DJL's natives.

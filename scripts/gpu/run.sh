@@ -47,7 +47,7 @@ phase tests "$TEST_LIMIT" "$JAVA" $JAVA_GPU_OPTS "${TESTS[@]}" -Xmx8g -XX:ErrorF
   > "$OUT/tests.txt" 2>&1
 tail -n 40 "$OUT/tests.txt"
 
-phase benchmark 300 "$JAVA" $JAVA_GPU_OPTS $LOG -Xmx8g -cp "$CP" org.robustlab.ml.bench.Benchmark --device "$DEVICE" "${QUICK[@]}" \
+phase benchmark 300 "$JAVA" $JAVA_GPU_OPTS $LOG -Xmx8g -cp "gpu-run/test-classes:$CP" org.robustlab.ml.bench.Benchmark --device "$DEVICE" "${QUICK[@]}" \
   --out "$OUT/bench.jsonl" > "$OUT/bench.txt" 2>&1
 grep -E '^#|^\|' "$OUT/bench.txt"
 
