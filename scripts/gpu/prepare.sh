@@ -26,7 +26,7 @@ cp target/test-classes/org/robustlab/ml/GpuEngineTest*.class gpu-run/test-classe
 cp target/test-classes/org/robustlab/testing/*.class gpu-run/test-classes/org/robustlab/testing/
 # The ML engine's jars only (the whole service's are over the 64 MiB a run may carry), without DJL's natives.
 ./mvnw -q -B -ntp dependency:copy-dependencies -DincludeScope=test -DoutputDirectory=gpu-run/lib \
-  -DincludeArtifactIds=api,pytorch-engine,gson,jna,commons-compress,slf4j-api,logback-classic,logback-core,assertj-core
+  -DincludeArtifactIds=api,pytorch-engine,gson,jna,commons-compress,slf4j-api,logback-classic,logback-core,assertj-core,jackson-databind,jackson-core,jackson-annotations
 ./mvnw -q -B -ntp dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:6.0.3 -DoutputDirectory=gpu-run/lib
 # The JRE (there is no Java there), packed: unpacked it is ~45 MiB, packed ~30.
 bash gpu/make-jre.sh gpu-run/jre "gpu-run/classes:gpu-run/lib/*" >/dev/null

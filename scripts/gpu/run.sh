@@ -54,9 +54,9 @@ grep -E '^#|^\|' "$OUT/bench.txt"
 # The worker reads commands on stdin and exits when it closes (the service is gone), so it gets a pipe that stays
 # open. As the service does, the job folders exist before their workers start.
 rm -rf gpu-run/work && mkdir -p gpu-run/work/train gpu-run/work/eval
-phase worker-train 300 "$JAVA" $JAVA_GPU_OPTS $LOG -Xmx8g -cp "$CP" org.robustlab.runner.WorkerMain "$TRAIN_TASK" \
+phase worker-train 300 "$JAVA" $JAVA_GPU_OPTS $LOG -Xmx8g -cp "$CP" org.robustlab.worker.WorkerMain "$TRAIN_TASK" \
   < <(sleep 3600) > "$OUT/worker.txt" 2>&1
-phase worker-eval 240 "$JAVA" $JAVA_GPU_OPTS $LOG -Xmx8g -cp "$CP" org.robustlab.runner.WorkerMain "$EVAL_TASK" \
+phase worker-eval 240 "$JAVA" $JAVA_GPU_OPTS $LOG -Xmx8g -cp "$CP" org.robustlab.worker.WorkerMain "$EVAL_TASK" \
   < <(sleep 3600) >> "$OUT/worker.txt" 2>&1
 grep '^@@robustlab' "$OUT/worker.txt" | grep -v '"batch"\|"progress"'
 cp gpu-run/work/eval/report.json "$OUT/report.json" 2>/dev/null

@@ -1,5 +1,6 @@
 package org.robustlab;
 
+import org.robustlab.security.KeysCommand;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 
@@ -7,10 +8,10 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 @SpringBootApplication
 public class RobustLabApplication {
 
-    /** Starts the service; {@code keys ...} manages API keys instead ({@link org.robustlab.security.KeysCommand}). */
+    /** Starts the service; {@code keys ...} manages API keys instead ({@link KeysCommand}). */
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("keys")) {
-            System.exit(org.robustlab.security.KeysCommand.run(RobustLabApplication.class, args, System.out));
+            System.exit(KeysCommand.run(RobustLabApplication.class, args, System.out));
         }
         SpringApplication.run(RobustLabApplication.class, args);
     }

@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -130,7 +132,7 @@ public final class LambdaAblation {
         StringBuilder b = new StringBuilder();
         b.append("# Lambda ablation on Fashion-MNIST, through the sweep machinery\n\n");
         b.append(String.format(Locale.ROOT, "Sweep `%s`, %s, %d members, %.1f minutes wall time; ended %s on %s.%n%n", id, view.get("strategy").asString(),
-                view.get("members").size(), minutes, view.get("state").asString(), java.time.LocalDate.now()));
+                view.get("members").size(), minutes, view.get("state").asString(), LocalDate.now()));
         b.append("Command (with the service running on embedded H2: `./mvnw spring-boot:run`):\n\n```\nscripts/run-main org.robustlab.tools.LambdaAblation");
         o.forEach((k, v) -> b.append(' ').append(k).append(' ').append(v));
         b.append("\n```\n\n");
@@ -170,7 +172,7 @@ public final class LambdaAblation {
                     break;
                 }
             }
-            var best = d.getValue().entrySet().stream().max(java.util.Comparator.comparingDouble(e -> e.getValue().get("worstCase").get("mean").asDouble()))
+            var best = d.getValue().entrySet().stream().max(Comparator.comparingDouble(e -> e.getValue().get("worstCase").get("mean").asDouble()))
                     .orElseThrow();
             b.append(String.format(Locale.ROOT, "- %s: %s; the highest worst case is at lambda %s (%.1f%%, clean %.1f%%).%n", d.getKey(),
                     trade == null ? "clean accuracy stays within 1 point of lambda " + fmt(first.getKey()) + "'s over the whole range"

@@ -1,19 +1,22 @@
 package org.robustlab.artifact;
 
+import java.time.Clock;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.robustlab.config.RobustLabProperties;
 import org.robustlab.ml.training.Checkpoints;
+import org.robustlab.problem.CorruptedArtifactException;
 import org.robustlab.storage.FileSystemObjectStore;
 import org.robustlab.storage.ObjectStore;
 import org.springframework.stereotype.Component;
@@ -33,7 +36,10 @@ public class ArtifactStore {
     private final ObjectStore store;
     private final Path runsDir;
 
-    ArtifactStore(ModelArtifactRepository artifacts, ObjectStore store, RobustLabProperties properties) {
+    private final Clock clock;
+
+    ArtifactStore(ModelArtifactRepository artifacts, ObjectStore store, RobustLabProperties properties, Clock clock) {
+        this.clock = clock;
         this.artifacts = artifacts;
         this.store = store;
         this.runsDir = properties.runsDir().toAbsolutePath().normalize();
@@ -67,7 +73,7 @@ public class ArtifactStore {
         String metrics = Files.readString(source.resolve("state.json"));
         int epoch = kind.equals("last") ? state.epochsCompleted() : state.bestEpoch();
         ModelArtifact artifact = new ModelArtifact(id, jobId, kind, epoch, architecture, dataset, method, hyperparameters,
-                metrics, djl, safetensors, Instant.now());
+                metrics, djl, safetensors, clock.instant());
         artifact.setOwner(owner);
         return Optional.of(artifacts.save(artifact));
     }
@@ -134,16 +140,16 @@ public class ArtifactStore {
         Path part = folder.resolve(Checkpoints.DJL_FILE + ".download");
         try {
             try (InputStream in = store.open(djl.path())) {
-                Files.copy(in, part, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(in, part, StandardCopyOption.REPLACE_EXISTING);
             }
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw corrupted(model);
         }
         if (Files.size(part) != djl.size() || !Checksums.sha256(part).equals(djl.sha256())) {
             Files.deleteIfExists(part);
             throw corrupted(model);
         }
-        Files.move(part, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return folder;
     }
 

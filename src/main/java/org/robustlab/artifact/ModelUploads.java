@@ -1,26 +1,31 @@
 package org.robustlab.artifact;
 
+import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDManager;
+import java.time.Clock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.robustlab.config.RobustLabProperties;
-import org.robustlab.job.InvalidRequestException;
 import org.robustlab.ml.data.DatasetId;
 import org.robustlab.ml.model.Architecture;
 import org.robustlab.ml.model.ModelSpec;
 import org.robustlab.ml.model.Models;
 import org.robustlab.ml.model.Safetensors;
 import org.robustlab.ml.training.Checkpoints;
+import org.robustlab.problem.InvalidRequestException;
+import org.robustlab.security.Caller;
+import org.robustlab.security.Quotas;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.ObjectMapper;
 
@@ -37,16 +42,14 @@ public class ModelUploads {
     private final RobustLabProperties properties;
     private final ObjectMapper json;
 
-    private org.robustlab.security.Quotas quotas;
-
-    @org.springframework.beans.factory.annotation.Autowired
-    void setQuotas(org.robustlab.security.Quotas quotas) {
-        this.quotas = quotas;
-    }
-
+    private final Quotas quotas;
     private final ArtifactStore store;
+    private final Clock clock;
 
-    ModelUploads(ModelArtifactRepository artifacts, RobustLabProperties properties, ObjectMapper json, ArtifactStore store) {
+    ModelUploads(ModelArtifactRepository artifacts, RobustLabProperties properties, ObjectMapper json, ArtifactStore store, Quotas quotas,
+            Clock clock) {
+        this.quotas = quotas;
+        this.clock = clock;
         this.store = store;
         this.artifacts = artifacts;
         this.properties = properties;
@@ -59,7 +62,7 @@ public class ModelUploads {
      * was written.
      */
     public ModelArtifact upload(InputStream content, String filename, String model, String dataset, String name) throws IOException {
-        quotas.submission(org.robustlab.security.Caller.current());
+        quotas.submission(Caller.current());
         if (name != null && (name.length() > 200 || name.chars().anyMatch(Character::isISOControl))) {
             throw new InvalidRequestException("name", "name must be at most 200 characters without control characters; got "
                     + name.length() + " characters");
@@ -83,11 +86,11 @@ public class ModelUploads {
         // checked and converted in a local staging folder; only then stored, and only then recorded
         Path staging = properties.runsDir().resolve("uploads").resolve(".staging-" + id).toAbsolutePath();
         Files.createDirectories(staging);
-        List<ModelArtifact.StoredFile> stored = new java.util.ArrayList<>();
+        List<ModelArtifact.StoredFile> stored = new ArrayList<>();
         try {
             Path safetensors = staging.resolve(Checkpoints.SAFETENSORS_FILE);
             Files.copy(content, safetensors, StandardCopyOption.REPLACE_EXISTING);
-            try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu()); Model m = Models.create(spec, manager)) {
+            try (NDManager manager = NDManager.newBaseManager(Device.cpu()); Model m = Models.create(spec, manager)) {
                 try {
                     Safetensors.load(m.getBlock(), safetensors);
                 } catch (IllegalArgumentException e) {
@@ -106,8 +109,8 @@ public class ModelUploads {
             provenance.put("name", name);
             provenance.put("filename", file);
             ModelArtifact artifact = new ModelArtifact(id, null, "uploaded", 0, architecture.id(), datasetId.id(), "external",
-                    json.writeValueAsString(provenance), null, djl, st, Instant.now());
-            artifact.setOwner(org.robustlab.security.Caller.current().name());
+                    json.writeValueAsString(provenance), null, djl, st, clock.instant());
+            artifact.setOwner(Caller.current().name());
             ModelArtifact saved = artifacts.saveAndFlush(artifact);
             stored.clear();
             return saved;
@@ -119,7 +122,7 @@ public class ModelUploads {
         }
     }
 
-    private static <T> T parse(String field, String value, java.util.function.Supplier<T> parser, String allowed) {
+    private static <T> T parse(String field, String value, Supplier<T> parser, String allowed) {
         if (value == null || value.isBlank()) {
             throw new InvalidRequestException(field, field + " is required; one of " + allowed);
         }

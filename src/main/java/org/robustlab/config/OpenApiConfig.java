@@ -20,7 +20,11 @@ import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import java.lang.annotation.Annotation;
 import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springdoc.core.customizers.PropertyCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -110,9 +114,9 @@ class OpenApiConfig {
     @SuppressWarnings({"rawtypes", "unchecked"})
     private static void respell(Schema schema) {
         if (schema != null && schema.getEnum() != null) {
-            java.util.List<Object> ids = new java.util.ArrayList<>();
+            List<Object> ids = new ArrayList<>();
             for (Object v : schema.getEnum()) {
-                ids.add(v.toString().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+                ids.add(v.toString().toLowerCase(Locale.ROOT).replace('_', '-'));
             }
             schema.setEnum(ids);
         }
@@ -139,25 +143,25 @@ class OpenApiConfig {
      * The fields of answers that always have a value (answers leave out the others when they have none), so that a
      * generated client types them as present. The contract tests hold every answer they receive to this.
      */
-    private static final Map<String, java.util.List<String>> ALWAYS_PRESENT = Map.ofEntries(
-            Map.entry("TrainingJobView", java.util.List.of("id", "state", "method", "dataset", "model", "tags", "progress", "models",
+    private static final Map<String, List<String>> ALWAYS_PRESENT = Map.ofEntries(
+            Map.entry("TrainingJobView", List.of("id", "state", "method", "dataset", "model", "tags", "progress", "models",
                     "attempts", "createdAt", "request")),
-            Map.entry("Progress", java.util.List.of("epoch", "epochs", "batch", "batches", "percent")),
-            Map.entry("ModelRef", java.util.List.of("id", "kind", "epoch")),
-            Map.entry("EvaluationView", java.util.List.of("id", "modelId", "state", "percent", "createdAt", "request")),
-            Map.entry("ModelView", java.util.List.of("id", "kind", "epoch", "architecture", "dataset", "djlSize", "safetensorsSize",
+            Map.entry("Progress", List.of("epoch", "epochs", "batch", "batches", "percent")),
+            Map.entry("ModelRef", List.of("id", "kind", "epoch")),
+            Map.entry("EvaluationView", List.of("id", "modelId", "state", "percent", "createdAt", "request")),
+            Map.entry("ModelView", List.of("id", "kind", "epoch", "architecture", "dataset", "djlSize", "safetensorsSize",
                     "createdAt")),
-            Map.entry("PageViewTrainingJobView", java.util.List.of("content", "page", "size", "totalElements", "totalPages")),
-            Map.entry("PageViewModelView", java.util.List.of("content", "page", "size", "totalElements", "totalPages")),
-            Map.entry("KeyView", java.util.List.of("id", "name", "role", "prefix", "createdAt")),
-            Map.entry("IssuedKey", java.util.List.of("id", "name", "role", "prefix", "createdAt", "key")),
-            Map.entry("DatasetView", java.util.List.of("id", "status", "classes")),
-            Map.entry("Comparison", java.util.List.of("rows", "notes", "html", "plot")),
-            Map.entry("ComparisonRow", java.util.List.of("evaluationId", "model", "testPoints", "seed", "cleanAccuracy")));
+            Map.entry("PageViewTrainingJobView", List.of("content", "page", "size", "totalElements", "totalPages")),
+            Map.entry("PageViewModelView", List.of("content", "page", "size", "totalElements", "totalPages")),
+            Map.entry("KeyView", List.of("id", "name", "role", "prefix", "createdAt")),
+            Map.entry("IssuedKey", List.of("id", "name", "role", "prefix", "createdAt", "key")),
+            Map.entry("DatasetView", List.of("id", "status", "classes")),
+            Map.entry("Comparison", List.of("rows", "notes", "html", "plot")),
+            Map.entry("ComparisonRow", List.of("evaluationId", "model", "testPoints", "seed", "cleanAccuracy")));
 
     /** Operations without an id in the path that name other resources in their body or query (a model, evaluations). */
-    private static final java.util.Set<String> REFERS_TO_OTHERS =
-            java.util.Set.of("submitEvaluation", "compareEvaluations", "getComparisonPage", "getComparisonChart");
+    private static final Set<String> REFERS_TO_OTHERS =
+            Set.of("submitEvaluation", "compareEvaluations", "getComparisonPage", "getComparisonChart");
 
     /** A picture is sent as its bytes (format binary), not as base64 text (format byte, springdoc's guess for byte[]). */
     private static void picturesAreBinary(Operation op) {

@@ -14,6 +14,8 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
+import org.robustlab.problem.BodyTooLargeException;
+import org.robustlab.problem.Problems;
 
 /**
  * Request bodies other than uploads are at most {@code robustlab.limits.max-json-body}: a larger declared
@@ -49,13 +51,6 @@ class RequestSizeFilter extends OncePerRequestFilter {
 
     private String message() {
         return "the request body is over " + max + " bytes (robustlab.limits.max-json-body)";
-    }
-
-    /** Thrown while reading a body past the limit; the binding error it causes answers 413. */
-    static final class BodyTooLargeException extends IOException {
-        BodyTooLargeException(long max) {
-            super("the request body is over " + max + " bytes (robustlab.limits.max-json-body)");
-        }
     }
 
     /** A request whose body stops at {@code max} bytes. */

@@ -5,13 +5,17 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
-import java.time.Duration;
-import org.springframework.util.unit.DataSize;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.robustlab.ml.engine.EngineSettings;
+import org.robustlab.storage.S3ObjectStore;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -47,8 +51,8 @@ public record RobustLabProperties(
         }
         String host;
         try {
-            host = java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
             host = "localhost";
         }
         return host + "-" + ProcessHandle.current().pid();
@@ -61,8 +65,8 @@ public record RobustLabProperties(
      * @param root filesystem: the store's folder (empty: runs-dir); a volume shared by all instances when there are several
      * @param s3 s3: the bucket and how to reach it
      */
-    public record Storage(@NotNull @jakarta.validation.constraints.Pattern(regexp = "filesystem|s3",
-            message = "must be filesystem or s3") String type, Path root, org.robustlab.storage.S3ObjectStore.Settings s3) {}
+    public record Storage(@NotNull @Pattern(regexp = "filesystem|s3",
+            message = "must be filesystem or s3") String type, Path root, S3ObjectStore.Settings s3) {}
 
     /**
      * @param maxConcurrent jobs running at once on CPU (with GPUs: one per GPU)

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -16,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
-import org.robustlab.security.TooManyRequestsException;
+import org.robustlab.problem.TooManyRequestsException;
 import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
@@ -34,7 +35,7 @@ public class SseStreams {
     private static final long NOTIFIED_POLL_MILLIS = 5000;
 
     private volatile boolean notified;
-    private final Map<Object, java.util.Set<Runnable>> wakers = new ConcurrentHashMap<>();
+    private final Map<Object, Set<Runnable>> wakers = new ConcurrentHashMap<>();
 
     private final RobustLabProperties.Sse config;
     private final AtomicInteger total = new AtomicInteger();
@@ -58,7 +59,7 @@ public class SseStreams {
 
     /** A change of {@code resource} was announced: its streams look at it now. */
     public void wake(Object resource) {
-        java.util.Set<Runnable> set = wakers.get(resource);
+        Set<Runnable> set = wakers.get(resource);
         if (set != null) {
             for (Runnable r : set) {
                 poller.execute(r);
@@ -107,7 +108,7 @@ public class SseStreams {
                 if (task[0] != null) {
                     task[0].cancel(false);
                 }
-                java.util.Set<Runnable> set = wakers.get(resource);
+                Set<Runnable> set = wakers.get(resource);
                 if (set != null) {
                     set.remove(waker[0]);
                 }

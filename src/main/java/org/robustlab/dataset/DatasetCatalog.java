@@ -1,9 +1,9 @@
 package org.robustlab.dataset;
 
 import java.nio.file.Path;
-import org.robustlab.config.Problems;
+import org.robustlab.problem.Problems;
 import org.robustlab.config.RobustLabProperties;
-import org.robustlab.job.InvalidRequestException;
+import org.robustlab.problem.InvalidRequestException;
 import org.robustlab.ml.data.DatasetId;
 import org.robustlab.ml.data.DatasetLocator;
 import org.springframework.stereotype.Component;

@@ -1,18 +1,29 @@
 package org.robustlab.evaluation;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
-import java.net.URI;
-import java.util.UUID;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import org.robustlab.job.IllegalTransitionException;
-import org.robustlab.job.JobNotFoundException;
+import java.net.URI;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.robustlab.config.PageView;
+import org.robustlab.config.RobustLabProperties;
+import org.robustlab.execution.JobState;
+import org.robustlab.ml.evaluation.RobustnessReport;
+import org.robustlab.problem.ConflictException;
+import org.robustlab.problem.NotFoundException;
+import org.robustlab.problem.Problems;
 import org.robustlab.report.ReportPages;
+import org.robustlab.storage.ObjectStore;
+import org.springframework.data.domain.PageRequest;
+import org.springframework.data.domain.Sort;
 import org.springframework.http.MediaType;
-import tools.jackson.databind.JsonNode;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -21,23 +32,22 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
 
 @RestController
 @RequestMapping("/api/v1/evaluations")
 @Tag(name = "Evaluations", description = "Clean and robust accuracy of a model under attacks")
 class EvaluationController {
 
-    private static final java.util.regex.Pattern PLOT_NAME = java.util.regex.Pattern.compile("[a-z0-9-]{1,64}");
+    private static final Pattern PLOT_NAME = Pattern.compile("[a-z0-9-]{1,64}");
 
     private final EvaluationService evaluations;
-    private final org.robustlab.config.RobustLabProperties properties;
+    private final RobustLabProperties properties;
 
-    private final org.robustlab.storage.ObjectStore store;
-    private final org.robustlab.retention.DeletionService deletions;
+    private final ObjectStore store;
 
-    EvaluationController(EvaluationService evaluations, org.robustlab.config.RobustLabProperties properties,
-            org.robustlab.storage.ObjectStore store, org.robustlab.retention.DeletionService deletions) {
-        this.deletions = deletions;
+    EvaluationController(EvaluationService evaluations, RobustLabProperties properties,
+            ObjectStore store) {
         this.store = store;
         this.evaluations = evaluations;
         this.properties = properties;
@@ -45,21 +55,12 @@ class EvaluationController {
 
     @PostMapping
     @Operation(operationId = "submitEvaluation", summary = "Evaluate a model under attacks; runs in the background")
-@io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "202", description = "queued; it runs in the background",
-            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Location", description = "the evaluation's URL",
-                    schema = @io.swagger.v3.oas.annotations.media.Schema(type = "string")))
+    @ApiResponse(responseCode = "202", description = "queued; it runs in the background",
+            headers = @Header(name = "Location", description = "the evaluation's URL",
+                    schema = @Schema(type = "string")))
     ResponseEntity<EvaluationView> submit(@Valid @RequestBody CreateEvaluationRequest request) {
         EvaluationView view = evaluations.submit(request);
         return ResponseEntity.accepted().location(URI.create("/api/v1/evaluations/" + view.id())).body(view);
-    }
-
-    @org.springframework.web.bind.annotation.DeleteMapping("/{id}")
-    @Operation(operationId = "deleteEvaluation", summary = "Delete an ended evaluation, its report and pictures",
-            description = "Owner or admin. 409 while it is QUEUED or RUNNING (cancel it first) and for a sweep's evaluation.")
-    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "204", description = "deleted")
-    ResponseEntity<Void> delete(@PathVariable UUID id) {
-        deletions.deleteEvaluation(id);
-        return ResponseEntity.noContent().build();
     }
 
     @PostMapping("/{id}/cancel")
@@ -71,14 +72,14 @@ class EvaluationController {
     @GetMapping
     @Operation(operationId = "listEvaluations", summary = "Evaluations, newest first, filtered by state, owner, model, or the training job"
             + " whose models they evaluate")
-    org.robustlab.config.PageView<EvaluationView> list(@RequestParam(required = false) org.robustlab.job.JobState state,
+    PageView<EvaluationView> list(@RequestParam(required = false) JobState state,
             @RequestParam(required = false) String owner, @RequestParam(required = false) UUID modelId,
             @RequestParam(required = false) UUID jobId,
             @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
-        org.robustlab.config.Problems.checkPage(page, size);
-        return org.robustlab.config.PageView.of(evaluations.list(state, owner, modelId, jobId,
-                org.springframework.data.domain.PageRequest.of(page, size,
-                        org.springframework.data.domain.Sort.by(org.springframework.data.domain.Sort.Direction.DESC, "createdAt"))));
+        Problems.checkPage(page, size);
+        return PageView.of(evaluations.list(state, owner, modelId, jobId,
+                PageRequest.of(page, size,
+                        Sort.by(Sort.Direction.DESC, "execution.createdAt"))));
     }
 
     @GetMapping("/{id}")
@@ -89,13 +90,13 @@ class EvaluationController {
 
     @GetMapping("/{id}/report")
     @Operation(operationId = "getEvaluationReport", summary = "The robustness report (409 until the evaluation has succeeded)")
-@io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200", description = "the report",
-            content = @io.swagger.v3.oas.annotations.media.Content(mediaType = "application/json",
-                    schema = @io.swagger.v3.oas.annotations.media.Schema(implementation = org.robustlab.ml.evaluation.RobustnessReport.class)))
+    @ApiResponse(responseCode = "200", description = "the report",
+            content = @Content(mediaType = "application/json",
+                    schema = @Schema(implementation = RobustnessReport.class)))
     Object report(@PathVariable UUID id) {
         EvaluationView view = evaluations.get(id);
         if (view.report() == null) {
-            throw new IllegalTransitionException("evaluation " + id + " is " + view.state() + "; its report exists once it has SUCCEEDED"
+            throw new ConflictException("evaluation " + id + " is " + view.state() + "; its report exists once it has SUCCEEDED"
                     + (view.failureReason() == null ? "" : " (" + view.failureReason() + ")"));
         }
         return view.report();
@@ -118,10 +119,10 @@ class EvaluationController {
         for (JsonNode p : entry.report().path("plots")) {
             listed |= p.asString().equals(name);
         }
-        java.util.Optional<byte[]> bytes = PLOT_NAME.matcher(name).matches() && listed
-                ? store.read("evaluations/" + id + "/plots/" + name + ".png") : java.util.Optional.empty();
+        Optional<byte[]> bytes = PLOT_NAME.matcher(name).matches() && listed
+                ? store.read("evaluations/" + id + "/plots/" + name + ".png") : Optional.empty();
         if (bytes.isEmpty()) {
-            throw new JobNotFoundException("evaluation " + id + " has no picture '" + name + "'; it has accuracy-vs-epsilon"
+            throw new NotFoundException("evaluation " + id + " has no picture '" + name + "'; it has accuracy-vs-epsilon"
                     + (entry.report().path("plots").isEmpty() ? "" : " and " + entry.report().path("plots")));
         }
         return png(bytes.get());

@@ -1,34 +1,98 @@
 package org.robustlab.evaluation;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.robustlab.artifact.ModelArtifact;
 import org.robustlab.artifact.ModelArtifactRepository;
-import org.robustlab.job.InvalidRequestException;
-import org.robustlab.job.JobNotFoundException;
+import org.robustlab.dataset.DatasetCatalog;
+import org.robustlab.device.DevicePool;
 import org.robustlab.ml.attack.AttackSpec;
+import org.robustlab.ml.data.DatasetId;
 import org.robustlab.ml.evaluation.Diagnostics;
-import org.robustlab.runner.WorkerTask;
+import org.robustlab.ml.model.Architecture;
+import org.robustlab.ml.training.ComputeCost;
+import org.robustlab.problem.InvalidRequestException;
+import org.robustlab.problem.NotFoundException;
+import org.robustlab.security.Quotas;
+import org.robustlab.security.Visibility;
 import org.springframework.stereotype.Component;
-import tools.jackson.databind.ObjectMapper;
 
-/** Turns an evaluation request into the attacks and diagnostics a worker runs. */
+/**
+ * Turns an evaluation request into its {@link EvaluationPlan}, checked once and in one place: the attacks and their
+ * budgets, the device, the model (404 for one the caller may not read), the test points, the surrogates and the
+ * estimated cost. A bad value is a 4xx that names it.
+ */
 @Component
 public class EvaluationPlans {
 
     static final List<String> TYPES = List.of("fgsm", "pgd", "apgd-ce", "apgd-dlr", "apgd-t", "square", "transfer", "ensemble");
 
-    private final ObjectMapper json;
     private final ModelArtifactRepository models;
+    private final DevicePool devices;
+    private final DatasetCatalog datasets;
+    private final Visibility visibility;
+    private final Quotas quotas;
 
-    EvaluationPlans(ObjectMapper json, ModelArtifactRepository models) {
-        this.json = json;
+    EvaluationPlans(ModelArtifactRepository models, DevicePool devices, DatasetCatalog datasets, Visibility visibility, Quotas quotas) {
         this.models = models;
+        this.devices = devices;
+        this.datasets = datasets;
+        this.visibility = visibility;
+        this.quotas = quotas;
+    }
+
+    /** The request's plan, every check passed; stores nothing. */
+    EvaluationPlan plan(CreateEvaluationRequest request) {
+        List<AttackSpec> attacks = attacks(request);
+        devices.checkRequest(request.device());
+        ModelArtifact model = resolveModel(request);
+        int points = datasets.checkTest(DatasetId.fromId(model.getDataset()), request.testSubset() == null ? 0 : request.testSubset());
+        checkSurrogates(request, model);
+        quotas.evaluationCost(ComputeCost.evaluation(Architecture.fromId(model.getArchitecture()), attacks, points,
+                diagnostics(request, attacks)));
+        return planOf(request, model.getId());
+    }
+
+    /**
+     * The plan of a request whose checks have passed, for model {@code modelId}: its attacks at their epsilons, test
+     * points, seed, diagnostics, the surrogates its transfer attacks name, and its device.
+     */
+    public static EvaluationPlan planOf(CreateEvaluationRequest request, UUID modelId) {
+        List<AttackSpec> attacks = attacks(request);
+        Set<UUID> surrogates = new LinkedHashSet<>();
+        for (CreateEvaluationRequest.AttackRequest a : request.attacks()) {
+            if (a.surrogateModelId() != null && "transfer".equalsIgnoreCase(a.type())) {
+                surrogates.add(a.surrogateModelId());
+            }
+        }
+        return new EvaluationPlan(modelId, attacks, request.testSubset() == null ? 0 : request.testSubset(),
+                request.seed() == null ? 0 : request.seed(), diagnostics(request, attacks), List.copyOf(surrogates), request.device());
+    }
+
+    /** Checks what can be checked of a request without its model: the attacks and the device. */
+    void checkAttacks(CreateEvaluationRequest request) {
+        attacks(request);
+        devices.checkRequest(request.device());
+    }
+
+    private ModelArtifact resolveModel(CreateEvaluationRequest r) {
+        if (r.modelId() != null) {
+            return models.findById(r.modelId()).filter(m -> visibility.canRead(m.getOwner()))
+                    .orElseThrow(() -> NotFoundException.forId("model", r.modelId()));
+        }
+        if (r.jobId() == null) {
+            throw new InvalidRequestException("modelId", "give modelId, or jobId with checkpoint best-robust or last");
+        }
+        String kind = r.checkpoint() == null ? "best-robust" : r.checkpoint();
+        if (!kind.equals("best-robust") && !kind.equals("last")) {
+            throw new InvalidRequestException("checkpoint", "checkpoint must be one of [best-robust, last]; got '" + kind + "'");
+        }
+        return models.findByJobIdAndKind(r.jobId(), kind).filter(m -> visibility.canRead(m.getOwner())).orElseThrow(() ->
+                new NotFoundException("training job " + r.jobId() + " has no " + kind + " model (yet)"));
     }
 
     /** The attacks of a request, each at its epsilon (or at each of {@code epsilons}); bad values are 400s. */
@@ -93,29 +157,22 @@ public class EvaluationPlans {
         return spec;
     }
 
-    /**
-     * The surrogate models the request's transfer attacks name. Each must exist (404) and be trained
-     * on the target's dataset (400).
-     */
-    Map<String, ModelArtifact> surrogates(CreateEvaluationRequest r, ModelArtifact target) {
-        Map<String, ModelArtifact> out = new LinkedHashMap<>();
+    /** The surrogate models the request's transfer attacks name must exist (404) and be trained on the target's dataset (400). */
+    private void checkSurrogates(CreateEvaluationRequest r, ModelArtifact target) {
         for (int i = 0; i < r.attacks().size(); i++) {
             UUID id = r.attacks().get(i).surrogateModelId();
             if (id == null || !"transfer".equalsIgnoreCase(r.attacks().get(i).type())) {
                 continue;
             }
-            ModelArtifact m = models.findById(id).orElseThrow(() -> JobNotFoundException.forId("surrogate model", id));
+            ModelArtifact m = models.findById(id).orElseThrow(() -> NotFoundException.forId("surrogate model", id));
             if (!m.getDataset().equals(target.getDataset())) {
                 String field = "attacks[" + i + "].surrogateModelId";
                 throw new InvalidRequestException(field, field + " names a model trained on " + m.getDataset()
                         + "; the evaluated model is for " + target.getDataset() + ", and a surrogate must be for the same dataset");
             }
-            out.put(id.toString(), m);
         }
-        return out;
     }
 
-    /** The diagnostics plan, or null when disabled. */
     /** The diagnostics an evaluation runs, or null when switched off. */
     static Diagnostics.Plan diagnostics(CreateEvaluationRequest r, List<AttackSpec> attacks) {
         CreateEvaluationRequest.DiagnosticsRequest d = r.diagnostics();
@@ -130,30 +187,5 @@ public class EvaluationPlans {
         }
         return new Diagnostics.Plan(points, eps, d != null && d.squareQueries() != null ? d.squareQueries() : 1000,
                 r.seed() == null ? 0 : r.seed(), d != null && d.pictures() != null ? d.pictures() : 8);
-    }
-
-    /** The request an evaluation was submitted with. */
-    public CreateEvaluationRequest request(EvaluationJob job) {
-        return json.readValue(job.getRequestJson(), CreateEvaluationRequest.class);
-    }
-
-    /** A model's DJL parameter folder on this machine (fetched from the artifact store if need be, and checked). */
-    public interface LocalFolders {
-        Path of(ModelArtifact model) throws java.io.IOException;
-    }
-
-    public WorkerTask.EvaluationTask task(EvaluationJob job, ModelArtifact model, Path dir, LocalFolders folders) throws java.io.IOException {
-        CreateEvaluationRequest r = request(job);
-        String checkpoint = "model " + model.getId() + " (" + model.getKind() + ", epoch " + model.getEpoch()
-                + (model.getJobId() == null ? "" : ", job " + model.getJobId()) + ")";
-        Map<String, WorkerTask.Surrogate> surrogates = new LinkedHashMap<>();
-        for (var e : surrogates(r, model).entrySet()) {
-            surrogates.put(e.getKey(), new WorkerTask.Surrogate(e.getValue().getArchitecture(), folders.of(e.getValue()).toString()));
-        }
-        List<AttackSpec> attacks = attacks(r);
-        return new WorkerTask.EvaluationTask(model.getArchitecture(), model.getDataset(),
-                folders.of(model).toString(), checkpoint, attacks,
-                r.testSubset() == null ? 0 : r.testSubset(), r.seed() == null ? 0 : r.seed(), dir.resolve("report.json").toString(),
-                surrogates, diagnostics(r, attacks), dir.resolve("plots").toString());
     }
 }

@@ -1,44 +1,52 @@
 package org.robustlab.evaluation;
 
-import com.github.kagkarlsson.scheduler.SchedulerClient;
-import java.time.Instant;
+import java.time.Clock;
+import java.util.List;
 import java.util.UUID;
 import org.robustlab.artifact.ModelArtifact;
 import org.robustlab.artifact.ModelArtifactRepository;
-import org.robustlab.job.InvalidRequestException;
-import org.robustlab.job.JobNotFoundException;
-import org.robustlab.runner.SchedulerConfig;
+import org.robustlab.execution.Execution;
+import org.robustlab.execution.JobKind;
+import org.robustlab.execution.JobQueue;
+import org.robustlab.execution.JobState;
+import org.robustlab.execution.Locks;
+import org.robustlab.problem.ConflictException;
+import org.robustlab.problem.NotFoundException;
+import org.robustlab.report.ReportPages;
+import org.robustlab.security.Caller;
+import org.robustlab.security.Quotas;
+import org.robustlab.security.Visibility;
+import org.springframework.data.domain.Page;
+import org.springframework.data.domain.Pageable;
 import org.springframework.stereotype.Service;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
+/** The evaluation state machine: submit (QUEUED), cancel, and the views and reports. */
 @Service
 public class EvaluationService {
 
     private final EvaluationJobRepository evaluations;
+    private final EvaluationStore store;
     private final ModelArtifactRepository models;
-    private final SchedulerClient scheduler;
+    private final JobQueue queue;
     private final ObjectMapper json;
     private final EvaluationPlans plans;
-    private final org.robustlab.runner.EvaluationRunner runner;
-    private final org.robustlab.runner.DevicePool devices;
-    private final org.robustlab.dataset.DatasetCatalog datasets;
-    private final org.robustlab.security.Visibility visibility;
-    private final org.robustlab.security.Quotas quotas;
+    private final Visibility visibility;
+    private final Quotas quotas;
+    private final Clock clock;
 
-    EvaluationService(EvaluationJobRepository evaluations, ModelArtifactRepository models, SchedulerClient scheduler, ObjectMapper json,
-            EvaluationPlans plans, org.robustlab.runner.EvaluationRunner runner, org.robustlab.runner.DevicePool devices,
-            org.robustlab.dataset.DatasetCatalog datasets, org.robustlab.security.Visibility visibility,
-            org.robustlab.security.Quotas quotas) {
-        this.visibility = visibility;
-        this.quotas = quotas;
-        this.devices = devices;
-        this.datasets = datasets;
-        this.runner = runner;
+    EvaluationService(EvaluationJobRepository evaluations, EvaluationStore store, ModelArtifactRepository models, JobQueue queue,
+            ObjectMapper json, EvaluationPlans plans, Visibility visibility, Quotas quotas, Clock clock) {
         this.evaluations = evaluations;
+        this.store = store;
         this.models = models;
-        this.scheduler = scheduler;
+        this.queue = queue;
         this.json = json;
         this.plans = plans;
+        this.visibility = visibility;
+        this.quotas = quotas;
+        this.clock = clock;
     }
 
     /**
@@ -46,15 +54,14 @@ public class EvaluationService {
      * the surrogates, the estimated cost and the caller's number of active jobs; nothing is stored unless all pass.
      */
     public EvaluationView submit(CreateEvaluationRequest request) {
-        org.robustlab.security.Caller caller = org.robustlab.security.Caller.current();
+        Caller caller = Caller.current();
         quotas.submission(caller);
         return submitFor(caller.name(), request);
     }
 
     /** Checks the attacks and the device of an evaluation request (what can be checked without its model). */
     public void checkAttacks(CreateEvaluationRequest request) {
-        EvaluationPlans.attacks(request);
-        devices.checkRequest(request.device());
+        plans.checkAttacks(request);
     }
 
     /**
@@ -62,58 +69,33 @@ public class EvaluationService {
      * key's submission rate (a sweep's evaluations are submitted this way).
      */
     public EvaluationView submitFor(String owner, CreateEvaluationRequest request) {
-        java.util.List<org.robustlab.ml.attack.AttackSpec> attacks = EvaluationPlans.attacks(request);
-        devices.checkRequest(request.device());
-        ModelArtifact model = resolveModel(request);
-        int points = datasets.checkTest(org.robustlab.ml.data.DatasetId.fromId(model.getDataset()),
-                request.testSubset() == null ? 0 : request.testSubset());
-        plans.surrogates(request, model);
-        quotas.evaluationCost(org.robustlab.ml.training.ComputeCost.evaluation(
-                org.robustlab.ml.model.Architecture.fromId(model.getArchitecture()), attacks, points, EvaluationPlans.diagnostics(request, attacks)));
-        CreateEvaluationRequest stored = new CreateEvaluationRequest(model.getId(), request.jobId(), request.checkpoint(),
+        EvaluationPlan plan = plans.plan(request);
+        CreateEvaluationRequest stored = new CreateEvaluationRequest(plan.modelId(), request.jobId(), request.checkpoint(),
                 request.testSubset(), request.attacks(), request.epsilons(), request.seed(), request.diagnostics(), request.device());
-        String storedJson = json.writeValueAsString(stored);
-        return quotas.withinActiveLimit(owner, () -> {
-            EvaluationJob job = new EvaluationJob(UUID.randomUUID(), model.getId(), storedJson, Instant.now());
-            job.setOwner(owner);
-            evaluations.saveAndFlush(job);
-            scheduler.schedule(SchedulerConfig.evaluationInstance(job.getId()), Instant.now());
-            return view(job);
-        });
-    }
-
-    private ModelArtifact resolveModel(CreateEvaluationRequest r) {
-        if (r.modelId() != null) {
-            return models.findById(r.modelId()).filter(m -> visibility.canRead(m.getOwner()))
-                    .orElseThrow(() -> JobNotFoundException.forId("model", r.modelId()));
-        }
-        if (r.jobId() == null) {
-            throw new InvalidRequestException("modelId", "give modelId, or jobId with checkpoint best-robust or last");
-        }
-        String kind = r.checkpoint() == null ? "best-robust" : r.checkpoint();
-        if (!kind.equals("best-robust") && !kind.equals("last")) {
-            throw new InvalidRequestException("checkpoint", "checkpoint must be one of [best-robust, last]; got '" + kind + "'");
-        }
-        return models.findByJobIdAndKind(r.jobId(), kind).filter(m -> visibility.canRead(m.getOwner())).orElseThrow(() ->
-                new JobNotFoundException("training job " + r.jobId() + " has no " + kind + " model (yet)"));
+        String requestJson = json.writeValueAsString(stored);
+        String planJson = json.writeValueAsString(plan);
+        EvaluationJob job = quotas.withinActiveLimit(owner, () -> evaluations.saveAndFlush(
+                new EvaluationJob(UUID.randomUUID(), plan.modelId(), requestJson, planJson, owner, clock.instant())));
+        queue.queue(JobKind.EVALUATION, job.getId());
+        return view(job);
     }
 
     /**
      * A succeeded evaluation's report with a title naming its model, for pages and charts; 404 for an
      * unknown id, 409 while there is no report.
      */
-    public org.robustlab.report.ReportPages.Entry entry(UUID id) {
+    public ReportPages.Entry entry(UUID id) {
         EvaluationView view = get(id);
         if (view.report() == null) {
-            throw new org.robustlab.job.IllegalTransitionException("evaluation " + id + " is " + view.state()
-                    + "; its report exists once it has SUCCEEDED" + (view.failureReason() == null ? "" : " (" + view.failureReason() + ")"));
+            throw new ConflictException("evaluation " + id + " is " + view.state() + "; its report exists once it has SUCCEEDED"
+                    + (view.failureReason() == null ? "" : " (" + view.failureReason() + ")"));
         }
         ModelArtifact m = models.findById(view.modelId()).orElse(null);
         String shortId = view.modelId().toString().substring(0, 8);
         String title = m == null ? "model " + view.modelId() : m.getMethod() + " / " + m.getArchitecture() + " / " + m.getDataset()
                 + " (" + m.getKind() + (m.getKind().equals("uploaded") ? "" : ", epoch " + m.getEpoch()) + ", model " + shortId + ")";
         String label = m == null ? shortId : m.getMethod() + " " + m.getKind() + " " + shortId;
-        return new org.robustlab.report.ReportPages.Entry(id.toString(), title, label, (tools.jackson.databind.JsonNode) view.report());
+        return new ReportPages.Entry(id.toString(), title, label, (JsonNode) view.report());
     }
 
     /**
@@ -121,74 +103,38 @@ public class EvaluationService {
      * (it then ends CANCELLED); 409 for one that has ended.
      */
     public EvaluationView cancel(UUID id) {
-        synchronized (org.robustlab.config.Problems.lockFor(id)) {
-            return cancelNow(id);
-        }
-    }
-
-    private EvaluationView cancelNow(UUID id) {
-        EvaluationJob job = evaluations.findById(id).filter(e -> visibility.canRead(e.getOwner()))
-                .orElseThrow(() -> JobNotFoundException.forId("evaluation", id));
-        org.robustlab.security.Caller.current().requireMayChange(job.getOwner(), "evaluation " + id);
-        if (job.getState().isTerminal()) {
-            throw new org.robustlab.job.IllegalTransitionException("evaluation " + id + " is " + job.getState()
-                    + "; only QUEUED or RUNNING evaluations can be cancelled");
-        }
-        if (job.getState() == org.robustlab.job.JobState.QUEUED) {
-            try {
-                job.setState(org.robustlab.job.JobState.CANCELLED);
-                job.setFailureReason("cancelled before it started");
-                job.setFinishedAt(Instant.now());
-                job = evaluations.saveAndFlush(job);
-                var instance = com.github.kagkarlsson.scheduler.task.TaskInstanceId.of(SchedulerConfig.EVALUATION_TASK, id.toString());
-                scheduler.getScheduledExecution(instance).filter(e -> !e.isPicked()).ifPresent(e -> scheduler.cancel(instance));
-                return view(job);
-            } catch (org.springframework.orm.ObjectOptimisticLockingFailureException raced) {
-                // it started meanwhile: cancel the running worker below
-                job = evaluations.findById(id).orElseThrow();
+        synchronized (Locks.forId(id)) {
+            EvaluationJob job = evaluations.findById(id).filter(e -> visibility.canRead(e.getOwner()))
+                    .orElseThrow(() -> NotFoundException.forId("evaluation", id));
+            Caller.current().requireMayChange(job.getOwner(), "evaluation " + id);
+            if (job.execution().isTerminal()) {
+                throw new ConflictException("evaluation " + id + " is " + job.execution().getState()
+                        + "; only QUEUED or RUNNING evaluations can be cancelled");
             }
+            return view(store.cancel(id, queue));
         }
-        // recorded in the database, where the instance that runs it (this or another) sees it at its next progress
-        // write; a worker of this instance is told at once
-        for (int attempt = 0; ; attempt++) {
-            try {
-                EvaluationJob current = evaluations.findById(id).orElseThrow();
-                if (current.getState().isTerminal()) {
-                    return view(current);
-                }
-                current.setCancelRequested(true);
-                job = evaluations.saveAndFlush(current);
-                break;
-            } catch (org.springframework.orm.ObjectOptimisticLockingFailureException raced) {
-                if (attempt >= 5) {
-                    throw raced;
-                }
-            }
-        }
-        runner.cancel(id);
-        return view(job);
     }
 
     /** Evaluations the caller may read, filtered by state, owner, model or the job whose models they evaluate. */
-    public org.springframework.data.domain.Page<EvaluationView> list(org.robustlab.job.JobState state, String owner, UUID modelId,
-            UUID jobId, org.springframework.data.domain.Pageable pageable) {
+    public Page<EvaluationView> list(JobState state, String owner, UUID modelId, UUID jobId, Pageable pageable) {
         return evaluations.search(state, visibility.listOwner(owner), modelId, jobId, pageable).map(this::view);
     }
 
     /** Every SUCCEEDED evaluation the caller may read (for the leaderboard). */
-    public java.util.List<EvaluationView> succeeded() {
-        return evaluations.findByState(org.robustlab.job.JobState.SUCCEEDED).stream()
+    public List<EvaluationView> succeeded() {
+        return evaluations.findByExecutionState(JobState.SUCCEEDED).stream()
                 .filter(e -> visibility.canRead(e.getOwner())).map(this::view).toList();
     }
 
     public EvaluationView get(UUID id) {
         return view(evaluations.findById(id).filter(e -> visibility.canRead(e.getOwner()))
-                .orElseThrow(() -> JobNotFoundException.forId("evaluation", id)));
+                .orElseThrow(() -> NotFoundException.forId("evaluation", id)));
     }
 
     EvaluationView view(EvaluationJob e) {
-        return new EvaluationView(e.getId(), e.getModelId(), e.getState(), e.getPercent(), e.getFailureReason(), e.getDevice(),
-                e.getOwner(), e.getCreatedAt(), e.getStartedAt(), e.getFinishedAt(), json.readTree(e.getRequestJson()),
+        Execution x = e.execution();
+        return new EvaluationView(e.getId(), e.getModelId(), x.getState(), x.getPercent(), x.getFailureReason(), x.getDevice(),
+                e.getOwner(), x.getCreatedAt(), x.getStartedAt(), x.getFinishedAt(), json.readTree(e.getRequestJson()),
                 e.getReportJson() == null ? null : json.readTree(e.getReportJson()));
     }
 }

@@ -1,8 +1,10 @@
 package org.robustlab.evaluation;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.UUID;
-import org.robustlab.job.JobState;
+import org.robustlab.execution.JobState;
+import org.robustlab.ml.evaluation.RobustnessReport;
 
 /**
  * An evaluation job as the API shows it.
@@ -12,5 +14,5 @@ import org.robustlab.job.JobState;
  */
 public record EvaluationView(UUID id, UUID modelId, JobState state, double percent, String failureReason, String device,
         String owner, Instant createdAt, Instant startedAt, Instant finishedAt,
-        @io.swagger.v3.oas.annotations.media.Schema(implementation = CreateEvaluationRequest.class) Object request,
-        @io.swagger.v3.oas.annotations.media.Schema(implementation = org.robustlab.ml.evaluation.RobustnessReport.class) Object report) {}
+        @Schema(implementation = CreateEvaluationRequest.class) Object request,
+        @Schema(implementation = RobustnessReport.class) Object report) {}

@@ -1,14 +1,23 @@
 package org.robustlab.job;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
 import java.net.URI;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import org.robustlab.config.PageView;
+import org.robustlab.config.SseStreams;
+import org.robustlab.execution.JobExecutionView;
+import org.robustlab.execution.JobState;
 import org.robustlab.ml.training.EpochMetrics;
-import org.springframework.data.domain.Page;
+import org.robustlab.problem.Problems;
+import org.robustlab.security.Caller;
 import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Sort;
 import org.springframework.http.HttpStatus;
@@ -28,30 +37,18 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 class JobController {
 
     private final JobService jobs;
-    private final org.robustlab.config.SseStreams streams;
-    private final org.robustlab.retention.DeletionService deletions;
+    private final SseStreams streams;
 
-    JobController(JobService jobs, org.robustlab.config.SseStreams streams, org.robustlab.retention.DeletionService deletions) {
+    JobController(JobService jobs, SseStreams streams) {
         this.jobs = jobs;
         this.streams = streams;
-        this.deletions = deletions;
-    }
-
-    @org.springframework.web.bind.annotation.DeleteMapping("/{id}")
-    @Operation(operationId = "deleteTrainingJob", summary = "Delete an ended job with its models, their evaluations, metrics and files",
-            description = "Owner or admin. 409 while the job is QUEUED or RUNNING (cancel it first), while an evaluation of its models is,"
-                    + " and for a sweep's job (a sweep keeps its members).")
-    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "204", description = "deleted, with its models and their evaluations")
-    ResponseEntity<Void> delete(@PathVariable UUID id) {
-        deletions.deleteTrainingJob(id);
-        return ResponseEntity.noContent().build();
     }
 
     @PostMapping
     @Operation(operationId = "submitTrainingJob", summary = "Submit a training job", description = "Answers 202 with the job; it runs in the background.")
-@io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "202", description = "queued; it runs in the background",
-            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Location", description = "the job's URL",
-                    schema = @io.swagger.v3.oas.annotations.media.Schema(type = "string")))
+    @ApiResponse(responseCode = "202", description = "queued; it runs in the background",
+            headers = @Header(name = "Location", description = "the job's URL",
+                    schema = @Schema(type = "string")))
     ResponseEntity<TrainingJobView> submit(@Valid @RequestBody CreateTrainingJobRequest request) {
         TrainingJobView job = jobs.submit(request);
         return ResponseEntity.accepted().location(URI.create("/api/v1/training-jobs/" + job.id())).body(job);
@@ -65,13 +62,13 @@ class JobController {
 
     @GetMapping
     @Operation(operationId = "listTrainingJobs", summary = "Jobs, newest first, filtered by state, method, dataset, tag or owner")
-    org.robustlab.config.PageView<TrainingJobView> list(@RequestParam(required = false) JobState state, @RequestParam(required = false) String method,
+    PageView<TrainingJobView> list(@RequestParam(required = false) JobState state, @RequestParam(required = false) String method,
             @RequestParam(required = false) String dataset, @RequestParam(required = false) String tag,
             @RequestParam(required = false) String owner,
             @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
-        org.robustlab.config.Problems.checkPage(page, size);
-        return org.robustlab.config.PageView.of(
-                jobs.list(state, method, dataset, tag, owner, PageRequest.of(page, size, Sort.by(Sort.Direction.DESC, "createdAt"))));
+        Problems.checkPage(page, size);
+        return PageView.of(
+                jobs.list(state, method, dataset, tag, owner, PageRequest.of(page, size, Sort.by(Sort.Direction.DESC, "execution.createdAt"))));
     }
 
     @GetMapping("/{id}/metrics")
@@ -89,7 +86,7 @@ class JobController {
 
     @PostMapping("/{id}/cancel")
     @Operation(operationId = "cancelTrainingJob", summary = "Cancel a queued or running job; it stops within one batch and keeps its last checkpoint")
-@io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "202", description = "cancelled (QUEUED) or asked to stop (RUNNING)")
+    @ApiResponse(responseCode = "202", description = "cancelled (QUEUED) or asked to stop (RUNNING)")
     ResponseEntity<TrainingJobView> cancel(@PathVariable UUID id) {
         return ResponseEntity.status(HttpStatus.ACCEPTED).body(jobs.cancel(id));
     }
@@ -98,13 +95,13 @@ class JobController {
     @Operation(operationId = "streamTrainingJobEvents", summary = "Server-sent events of the job's progress (progress, then end); the stream closes when the job ends",
             description = "An idle stream sends a comment every robustlab.limits.sse.heartbeat and closes after its timeout;"
                     + " streams are capped per job, per key and in total (429 past them).")
-@io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200", description = "events named progress (the job's"
+    @ApiResponse(responseCode = "200", description = "events named progress (the job's"
             + " view, whenever it changes) and end (the last view), and comments as heartbeats",
-            content = @io.swagger.v3.oas.annotations.media.Content(mediaType = "text/event-stream",
-                    schema = @io.swagger.v3.oas.annotations.media.Schema(type = "string")))
+            content = @Content(mediaType = "text/event-stream",
+                    schema = @Schema(type = "string")))
     SseEmitter events(@PathVariable UUID id) {
         jobs.get(id);
-        return streams.stream(id, org.robustlab.security.Caller.current().keyId(), () -> jobs.cachedView(id),
+        return streams.stream(id, Caller.current().keyId(), () -> jobs.cachedView(id),
                 now -> List.of(now.state(), now.progress(), Objects.toString(now.metrics())), now -> now.state().isTerminal(),
                 now -> now.id().toString());
     }

@@ -1,16 +1,26 @@
 package org.robustlab.job;
 
-import com.github.kagkarlsson.scheduler.SchedulerClient;
-import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import org.robustlab.artifact.ModelArtifactRepository;
+import org.robustlab.dataset.DatasetCatalog;
+import org.robustlab.device.DevicePool;
+import org.robustlab.execution.Execution;
+import org.robustlab.execution.JobExecutionRepository;
+import org.robustlab.execution.JobExecutionView;
+import org.robustlab.execution.JobKind;
+import org.robustlab.execution.JobQueue;
+import org.robustlab.execution.JobState;
+import org.robustlab.execution.Locks;
+import org.robustlab.ml.training.ComputeCost;
 import org.robustlab.ml.training.EpochMetrics;
-import org.robustlab.runner.SchedulerConfig;
-import org.robustlab.runner.TrainingRunner;
+import org.robustlab.ml.training.TrainingPlan;
+import org.robustlab.problem.ConflictException;
+import org.robustlab.problem.NotFoundException;
 import org.robustlab.security.Caller;
+import org.robustlab.security.Quotas;
 import org.robustlab.security.Visibility;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.Pageable;
@@ -23,32 +33,34 @@ public class JobService {
 
     private final TrainingJobRepository jobs;
     private final EpochMetricRepository metrics;
+    private final JobExecutionRepository executions;
     private final ModelArtifactRepository models;
     private final JobStore store;
-    private final SchedulerClient scheduler;
-    private final TrainingRunner runner;
+    private final JobQueue queue;
     private final ObjectMapper json;
     private final JobViewCache views;
-    private final org.robustlab.runner.DevicePool devices;
-    private final org.robustlab.dataset.DatasetCatalog datasets;
+    private final DevicePool devices;
+    private final DatasetCatalog datasets;
     private final Visibility visibility;
-    private final org.robustlab.security.Quotas quotas;
+    private final Quotas quotas;
+    private final Clock clock;
 
-    JobService(TrainingJobRepository jobs, EpochMetricRepository metrics, ModelArtifactRepository models, JobStore store,
-            SchedulerClient scheduler, TrainingRunner runner, ObjectMapper json, JobViewCache views, org.robustlab.runner.DevicePool devices,
-            org.robustlab.dataset.DatasetCatalog datasets, Visibility visibility, org.robustlab.security.Quotas quotas) {
-        this.visibility = visibility;
-        this.quotas = quotas;
-        this.devices = devices;
-        this.datasets = datasets;
-        this.views = views;
+    JobService(TrainingJobRepository jobs, EpochMetricRepository metrics, JobExecutionRepository executions, ModelArtifactRepository models,
+            JobStore store, JobQueue queue, ObjectMapper json, JobViewCache views, DevicePool devices, DatasetCatalog datasets,
+            Visibility visibility, Quotas quotas, Clock clock) {
         this.jobs = jobs;
         this.metrics = metrics;
+        this.executions = executions;
         this.models = models;
         this.store = store;
-        this.scheduler = scheduler;
-        this.runner = runner;
+        this.queue = queue;
         this.json = json;
+        this.views = views;
+        this.devices = devices;
+        this.datasets = datasets;
+        this.visibility = visibility;
+        this.quotas = quotas;
+        this.clock = clock;
     }
 
     /**
@@ -66,12 +78,16 @@ public class JobService {
         quotas.submission(caller);
     }
 
-    /** Checks a request as a submission would (fields, device, data, cost), storing nothing. */
-    public void check(CreateTrainingJobRequest request) {
-        var plan = TrainingPlans.from(request);
+    /**
+     * The request's plan, checked once and in one place: its fields ({@link TrainingPlans}), the device, the data and
+     * the estimated cost; a bad value is a 4xx that names it. Stores nothing.
+     */
+    public TrainingJobPlan plan(CreateTrainingJobRequest request) {
+        TrainingPlan training = TrainingPlans.from(request);
         devices.checkRequest(request.device());
-        int images = datasets.checkTraining(plan.dataset(), plan.trainSubset(), plan.validationSize());
-        quotas.trainingCost(org.robustlab.ml.training.ComputeCost.training(plan, images));
+        int images = datasets.checkTraining(training.dataset(), training.trainSubset(), training.validationSize());
+        quotas.trainingCost(ComputeCost.training(training, images));
+        return new TrainingJobPlan(training, request.device());
     }
 
     /**
@@ -88,25 +104,20 @@ public class JobService {
      * not null) with the schedules of the request's full length.
      */
     public TrainingJobView submitFor(String owner, CreateTrainingJobRequest request, UUID previous, Integer stopAfter) {
-        var plan = TrainingPlans.from(request);
-        check(request);
+        TrainingJobPlan plan = plan(request);
+        TrainingPlan training = plan.training();
         String requestJson = json.writeValueAsString(request);
-        return quotas.withinActiveLimit(owner, () -> {
-            TrainingJob job = new TrainingJob(UUID.randomUUID(), request.name(), plan.method().method().id(), plan.dataset().id(),
-                    plan.architecture().id(), plan.epochs(), requestJson, request.tags() == null ? Set.of() : request.tags(), Instant.now());
-            job.setOwner(owner);
-            job.setRung(previous, stopAfter);
-            jobs.saveAndFlush(job);
-            schedule(job.getId());
-            return view(job);
+        String planJson = json.writeValueAsString(plan);
+        TrainingJob job = quotas.withinActiveLimit(owner, () -> {
+            TrainingJob j = new TrainingJob(UUID.randomUUID(), request.name(), training.method().method().id(), training.dataset().id(),
+                    training.architecture().id(), training.epochs(), requestJson, planJson,
+                    request.tags() == null ? Set.of() : request.tags(), clock.instant());
+            j.setOwner(owner);
+            j.setRung(previous, stopAfter);
+            return jobs.saveAndFlush(j);
         });
-    }
-
-    /** Queues the job's execution unless one is queued already. */
-    public void schedule(UUID id) {
-        if (scheduler.getScheduledExecution(TaskInstanceId.of(SchedulerConfig.TRAINING_TASK, id.toString())).isEmpty()) {
-            scheduler.schedule(SchedulerConfig.trainingInstance(id), Instant.now());
-        }
+        queue.queue(JobKind.TRAINING, job.getId());
+        return view(job);
     }
 
     /**
@@ -116,7 +127,7 @@ public class JobService {
     public TrainingJobView get(UUID id) {
         TrainingJobView view = cachedView(id);
         if (!visibility.canRead(view.owner())) {
-            throw JobNotFoundException.forId("training job", id);
+            throw NotFoundException.forId("training job", id);
         }
         return view;
     }
@@ -128,13 +139,6 @@ public class JobService {
 
     public Page<TrainingJobView> list(JobState state, String method, String dataset, String tag, String owner, Pageable pageable) {
         return jobs.search(state, method, dataset, tag, visibility.listOwner(owner), pageable).map(this::view);
-    }
-
-    private JobExecutionRepository executions;
-
-    @org.springframework.beans.factory.annotation.Autowired
-    void setExecutions(JobExecutionRepository executions) {
-        this.executions = executions;
     }
 
     /** The job's executions, oldest first: one per start, resumes and failovers included. */
@@ -153,51 +157,33 @@ public class JobService {
      * one job take turns on this instance, so that concurrent ones agree (one cancels, the others see it).
      */
     public TrainingJobView cancel(UUID id) {
-        synchronized (org.robustlab.config.Problems.lockFor(id)) {
-            return cancelNow(id);
-        }
-    }
-
-    private TrainingJobView cancelNow(UUID id) {
-        TrainingJob job = find(id);
-        if (!visibility.canRead(job.getOwner())) {
-            throw JobNotFoundException.forId("training job", id);
-        }
-        Caller.current().requireMayChange(job.getOwner(), "training job " + id);
-        if (job.isTerminal()) {
-            throw new IllegalTransitionException("training job " + id + " is " + job.getState() + "; only QUEUED or RUNNING jobs can be cancelled");
-        }
-        TrainingJob updated = store.update(id, j -> {
-            if (j.getState() == JobState.QUEUED) {
-                j.setState(JobState.CANCELLED);
-                j.setFailureReason("cancelled before it started");
-                j.setFinishedAt(Instant.now());
-            } else if (!j.isTerminal()) {
-                j.setCancelRequested(true);
+        synchronized (Locks.forId(id)) {
+            TrainingJob job = find(id);
+            if (!visibility.canRead(job.getOwner())) {
+                throw NotFoundException.forId("training job", id);
             }
-        });
-        if (updated.getState() == JobState.CANCELLED) {
-            scheduler.getScheduledExecution(TaskInstanceId.of(SchedulerConfig.TRAINING_TASK, id.toString()))
-                    .filter(e -> !e.isPicked())
-                    .ifPresent(e -> scheduler.cancel(TaskInstanceId.of(SchedulerConfig.TRAINING_TASK, id.toString())));
-        } else {
-            runner.cancel(id);
+            Caller.current().requireMayChange(job.getOwner(), "training job " + id);
+            if (job.execution().isTerminal()) {
+                throw new ConflictException("training job " + id + " is " + job.execution().getState()
+                        + "; only QUEUED or RUNNING jobs can be cancelled");
+            }
+            return view(store.cancel(id, queue));
         }
-        return view(updated);
     }
 
     TrainingJob find(UUID id) {
-        return jobs.findById(id).orElseThrow(() -> JobNotFoundException.forId("training job", id));
+        return jobs.findById(id).orElseThrow(() -> NotFoundException.forId("training job", id));
     }
 
     TrainingJobView view(TrainingJob j) {
         EpochMetrics latest = j.getLatestMetrics() == null ? null : json.readValue(j.getLatestMetrics(), EpochMetrics.class);
         List<TrainingJobView.ModelRef> refs = models.findByJobIdOrderByKind(j.getId()).stream()
                 .map(m -> new TrainingJobView.ModelRef(m.getId(), m.getKind(), m.getEpoch())).toList();
-        return new TrainingJobView(j.getId(), j.getName(), j.getState(), j.getMethod(), j.getDataset(), j.getModel(),
+        Execution x = j.execution();
+        return new TrainingJobView(j.getId(), j.getName(), x.getState(), j.getMethod(), j.getDataset(), j.getModel(),
                 Set.copyOf(j.getTags()),
-                new TrainingJobView.Progress(j.getEpoch(), j.getEpochs(), j.getBatch(), j.getBatches(), j.getPercent(), j.getEtaSeconds()),
-                latest, refs, j.getFailureReason(), j.getDevice(), j.getOwner(), j.getAttempts(), j.getCreatedAt(), j.getStartedAt(),
-                j.getFinishedAt(), json.readTree(j.getRequestJson()), j.getContinuesJob(), j.getStopAfterEpochs());
+                new TrainingJobView.Progress(j.getEpoch(), j.getEpochs(), j.getBatch(), j.getBatches(), x.getPercent(), j.getEtaSeconds()),
+                latest, refs, x.getFailureReason(), x.getDevice(), j.getOwner(), x.getAttempts(), x.getCreatedAt(), x.getStartedAt(),
+                x.getFinishedAt(), json.readTree(j.getRequestJson()), j.getContinuesJob(), j.getStopAfterEpochs());
     }
 }

@@ -4,8 +4,7 @@ import jakarta.persistence.CollectionTable;
 import jakarta.persistence.Column;
 import jakarta.persistence.ElementCollection;
 import jakarta.persistence.Entity;
-import jakarta.persistence.EnumType;
-import jakarta.persistence.Enumerated;
+import jakarta.persistence.Embedded;
 import jakarta.persistence.FetchType;
 import jakarta.persistence.Id;
 import jakarta.persistence.JoinColumn;
@@ -15,17 +14,17 @@ import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.UUID;
+import org.robustlab.execution.Executable;
+import org.robustlab.execution.Execution;
 
 /** A training job as stored; its request is kept as the JSON the client sent, normalised. */
 @Entity
 @Table(name = "training_job")
-public class TrainingJob {
+public class TrainingJob implements Executable {
 
     @Id
     private UUID id;
     private String name;
-    @Enumerated(EnumType.STRING)
-    private JobState state;
     private String method;
     private String dataset;
     private String model;
@@ -35,30 +34,19 @@ public class TrainingJob {
     private int epochs;
     private int batch;
     private int batches;
-    private double percent;
     @Column(name = "eta_seconds")
     private Double etaSeconds;
     @Column(name = "latest_metrics")
     private String latestMetrics;
-    @Column(name = "failure_reason")
-    private String failureReason;
-    private String device;
     private String owner;
-    private int attempts;
-    @Column(name = "cancel_requested")
-    private boolean cancelRequested;
-    @Column(name = "execution_token")
-    private String executionToken;
     @Column(name = "continues_job")
     private UUID continuesJob;
     @Column(name = "stop_after_epochs")
     private Integer stopAfterEpochs;
-    @Column(name = "created_at")
-    private Instant createdAt;
-    @Column(name = "started_at")
-    private Instant startedAt;
-    @Column(name = "finished_at")
-    private Instant finishedAt;
+    @Embedded
+    private Execution execution;
+    @Column(name = "plan_json")
+    private String planJson;
     @Version
     private long version;
 
@@ -70,23 +58,26 @@ public class TrainingJob {
     protected TrainingJob() {}
 
     public TrainingJob(UUID id, String name, String method, String dataset, String model, int epochs, String requestJson,
-            Set<String> tags, Instant createdAt) {
+            String planJson, Set<String> tags, Instant createdAt) {
         this.id = id;
         this.name = name;
-        this.state = JobState.QUEUED;
         this.method = method;
         this.dataset = dataset;
         this.model = model;
         this.epochs = epochs;
         this.requestJson = requestJson;
+        this.planJson = planJson;
         this.tags = new LinkedHashSet<>(tags);
-        this.createdAt = createdAt;
+        this.execution = Execution.queued(createdAt);
     }
 
+    @Override
     public UUID getId() { return id; }
+    @Override
+    public Execution execution() { return execution; }
+    /** The validated plan the runner reads (JSON of {@link TrainingJobPlan}). */
+    public String getPlanJson() { return planJson; }
     public String getName() { return name; }
-    public JobState getState() { return state; }
-    public void setState(JobState state) { this.state = state; }
     public String getMethod() { return method; }
     public String getDataset() { return dataset; }
     public String getModel() { return model; }
@@ -95,25 +86,9 @@ public class TrainingJob {
     public int getEpochs() { return epochs; }
     public int getBatch() { return batch; }
     public int getBatches() { return batches; }
-    public double getPercent() { return percent; }
     public Double getEtaSeconds() { return etaSeconds; }
     public String getLatestMetrics() { return latestMetrics; }
     public void setLatestMetrics(String latestMetrics) { this.latestMetrics = latestMetrics; }
-    public String getFailureReason() { return failureReason; }
-    public void setFailureReason(String failureReason) { this.failureReason = failureReason; }
-    public String getDevice() { return device; }
-    public void setDevice(String device) { this.device = device; }
-    public int getAttempts() { return attempts; }
-    public void setAttempts(int attempts) { this.attempts = attempts; }
-    public String getExecutionToken() { return executionToken; }
-    public void setExecutionToken(String executionToken) { this.executionToken = executionToken; }
-    public boolean isCancelRequested() { return cancelRequested; }
-    public void setCancelRequested(boolean cancelRequested) { this.cancelRequested = cancelRequested; }
-    public Instant getCreatedAt() { return createdAt; }
-    public Instant getStartedAt() { return startedAt; }
-    public void setStartedAt(Instant startedAt) { this.startedAt = startedAt; }
-    public Instant getFinishedAt() { return finishedAt; }
-    public void setFinishedAt(Instant finishedAt) { this.finishedAt = finishedAt; }
     public Set<String> getTags() { return tags; }
     /** The job this one continues from its last checkpoint (the previous rung of successive halving), or null. */
     public UUID getContinuesJob() { return continuesJob; }
@@ -134,15 +109,11 @@ public class TrainingJob {
         this.epoch = epoch;
         this.batch = batch;
         this.batches = batches;
-        this.percent = Math.min(100.0, 100.0 * fraction);
-        if (startedAt != null && fraction > 0) {
-            double elapsed = (now.toEpochMilli() - startedAt.toEpochMilli()) / 1000.0;
+        execution.setPercent(100.0 * fraction);
+        if (execution.getStartedAt() != null && fraction > 0) {
+            double elapsed = (now.toEpochMilli() - execution.getStartedAt().toEpochMilli()) / 1000.0;
             this.etaSeconds = elapsed * (1 - fraction) / fraction;
         }
-    }
-
-    public boolean isTerminal() {
-        return state.isTerminal();
     }
 
     /** Who created it: the name of the API key that submitted it (null for what predates keys). */

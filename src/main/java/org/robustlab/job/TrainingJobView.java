@@ -1,9 +1,11 @@
 package org.robustlab.job;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import org.robustlab.execution.JobState;
 import org.robustlab.ml.training.EpochMetrics;
 
 /** A training job as the API shows it. */
@@ -25,11 +27,11 @@ public record TrainingJobView(
         Instant createdAt,
         Instant startedAt,
         Instant finishedAt,
-        @io.swagger.v3.oas.annotations.media.Schema(implementation = CreateTrainingJobRequest.class, description = "the request as submitted")
+        @Schema(implementation = CreateTrainingJobRequest.class, description = "the request as submitted")
         Object request,
-        @io.swagger.v3.oas.annotations.media.Schema(description = "the job whose last checkpoint this one continues"
+        @Schema(description = "the job whose last checkpoint this one continues"
                 + " (the previous rung of a successive-halving sweep)") UUID continues,
-        @io.swagger.v3.oas.annotations.media.Schema(description = "the epoch after which this job ends, its learning-rate"
+        @Schema(description = "the epoch after which this job ends, its learning-rate"
                 + " schedule keeping the request's full length (a rung of a successive-halving sweep)") Integer stopAfterEpoch) {
 
     /** Where the job is: 1-based epoch and batch, percent of the whole run, and a linear ETA. */

@@ -2,6 +2,7 @@ package org.robustlab.job;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 import org.robustlab.ml.attack.AttackSpec;
 import org.robustlab.ml.data.DatasetId;
 import org.robustlab.ml.loss.Divergence;
@@ -11,6 +12,7 @@ import org.robustlab.ml.training.Method;
 import org.robustlab.ml.training.Schedule;
 import org.robustlab.ml.training.TrainingMethod;
 import org.robustlab.ml.training.TrainingPlan;
+import org.robustlab.problem.InvalidRequestException;
 
 /** Turns a request into a {@link TrainingPlan}, filling defaults; a bad value becomes an {@link InvalidRequestException}. */
 public final class TrainingPlans {
@@ -111,7 +113,7 @@ public final class TrainingPlans {
         };
     }
 
-    private static <T> T parse(String field, java.util.function.Supplier<T> parser) {
+    private static <T> T parse(String field, Supplier<T> parser) {
         try {
             return parser.get();
         } catch (IllegalArgumentException e) {

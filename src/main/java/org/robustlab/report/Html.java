@@ -4,11 +4,11 @@ import java.util.Locale;
 import tools.jackson.databind.JsonNode;
 
 /** Small helpers for the server-rendered report pages. */
-final class Html {
+public final class Html {
 
     private Html() {}
 
-    static String esc(String s) {
+    public static String esc(String s) {
         if (s == null) {
             return "";
         }
@@ -27,7 +27,7 @@ final class Html {
     }
 
     /** A JSON value as text ("" for null or missing). */
-    static String str(JsonNode n) {
+    public static String str(JsonNode n) {
         if (n == null || n.isNull() || n.isMissingNode()) {
             return "";
         }
@@ -35,21 +35,21 @@ final class Html {
     }
 
     /** A fraction with four decimals, or an em dash for null. */
-    static String frac(JsonNode n) {
+    public static String frac(JsonNode n) {
         if (n == null || n.isNull() || n.isMissingNode() || !n.isNumber()) {
             return "—";
         }
         return String.format(Locale.ROOT, "%.4f", n.asDouble());
     }
 
-    static String num(JsonNode n, String format) {
+    public static String num(JsonNode n, String format) {
         if (n == null || n.isNull() || n.isMissingNode() || !n.isNumber()) {
             return "—";
         }
         return String.format(Locale.ROOT, format, n.asDouble());
     }
 
-    static final String STYLE = """
+    public static final String STYLE = """
             <style>
             body{font-family:DejaVu Sans,Arial,sans-serif;margin:24px;color:#222;max-width:1200px}
             table{border-collapse:collapse;margin:8px 0 20px}

@@ -2,7 +2,9 @@ package org.robustlab.report;
 
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -25,10 +27,10 @@ public final class ReportPages {
      * per-example worst case, all starting from the clean accuracy at epsilon 0. With
      * {@code worstCaseName}, only the worst case, under that name.
      */
-    static List<Plots.Series> series(JsonNode report, String worstCaseName) {
+    public static List<Plots.Series> series(JsonNode report, String worstCaseName) {
         boolean worstCaseOnly = worstCaseName != null;
         double clean = report.path("cleanAccuracy").asDouble();
-        Map<String, TreeMap<Double, Double>> byAttack = new java.util.LinkedHashMap<>();
+        Map<String, TreeMap<Double, Double>> byAttack = new LinkedHashMap<>();
         if (!worstCaseOnly) {
             for (JsonNode r : report.path("results")) {
                 if (r.path("robustAccuracy").isNumber()) {
@@ -169,7 +171,7 @@ public final class ReportPages {
     }
 
     /** How many of the report's masking checks passed. */
-    static int passedChecks(JsonNode report) {
+    public static int passedChecks(JsonNode report) {
         int passed = 0;
         for (JsonNode c : report.path("maskingChecks")) {
             passed += c.path("passed").asBoolean() ? 1 : 0;
@@ -178,10 +180,10 @@ public final class ReportPages {
     }
 
     /** The attack's budget in words: steps, step size, restarts, queries, surrogate. */
-    static String budget(JsonNode a) {
+    public static String budget(JsonNode a) {
         List<String> parts = new ArrayList<>();
         // reports written before attack types were spelled as in requests say APGD_T rather than apgd-t
-        String type = Html.str(a.path("type")).toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        String type = Html.str(a.path("type")).toLowerCase(Locale.ROOT).replace('_', '-');
         if (!type.equals("square") && !type.equals("fgsm")) {
             parts.add(a.path("steps").asInt() + " steps");
         }
@@ -212,7 +214,7 @@ public final class ReportPages {
         }
         b.append("<table id=\"comparison\"><tr><th>model</th><th>test points</th><th>clean</th>");
         for (double eps : epsilons) {
-            b.append("<th>worst case, epsilon ").append(String.format(java.util.Locale.ROOT, "%.4g", eps)).append("</th>");
+            b.append("<th>worst case, epsilon ").append(String.format(Locale.ROOT, "%.4g", eps)).append("</th>");
         }
         b.append("<th>masking checks passed</th><th>relative feature change</th></tr>");
         for (Entry e : entries) {

@@ -1,5 +1,6 @@
 package org.robustlab.retention;
 
+import org.robustlab.execution.Locks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,13 +12,12 @@ import java.util.stream.Stream;
 import org.robustlab.artifact.ArtifactStore;
 import org.robustlab.artifact.ModelArtifact;
 import org.robustlab.artifact.ModelArtifactRepository;
-import org.robustlab.config.Problems;
 import org.robustlab.config.RobustLabProperties;
 import org.robustlab.evaluation.EvaluationJob;
 import org.robustlab.evaluation.EvaluationJobRepository;
-import org.robustlab.job.IllegalTransitionException;
-import org.robustlab.job.JobExecutionRepository;
-import org.robustlab.job.JobNotFoundException;
+import org.robustlab.problem.ConflictException;
+import org.robustlab.execution.JobExecutionRepository;
+import org.robustlab.problem.NotFoundException;
 import org.robustlab.job.JobViewCache;
 import org.robustlab.job.TrainingJob;
 import org.robustlab.job.TrainingJobRepository;
@@ -75,9 +75,9 @@ public class DeletionService {
 
     /** Deletes an ended evaluation, its report and pictures. */
     public void deleteEvaluation(UUID id) {
-        synchronized (Problems.lockFor(id)) {
+        synchronized (Locks.forId(id)) {
             EvaluationJob e = evaluations.findById(id).filter(x -> visibility.canRead(x.getOwner()))
-                    .orElseThrow(() -> JobNotFoundException.forId("evaluation", id));
+                    .orElseThrow(() -> NotFoundException.forId("evaluation", id));
             Caller.current().requireMayChange(e.getOwner(), "evaluation " + id);
             refuseActive(e);
             refuseSweep(members.sweepsWithEvaluation(like(id)), "evaluation " + id);
@@ -92,9 +92,9 @@ public class DeletionService {
 
     /** Deletes a model, its files and every (ended) evaluation of it. */
     public void deleteModel(UUID id) {
-        synchronized (Problems.lockFor(id)) {
+        synchronized (Locks.forId(id)) {
             ModelArtifact m = models.findById(id).filter(x -> visibility.canRead(x.getOwner()))
-                    .orElseThrow(() -> JobNotFoundException.forId("model", id));
+                    .orElseThrow(() -> NotFoundException.forId("model", id));
             Caller.current().requireMayChange(m.getOwner(), "model " + id);
             if (m.getJobId() != null) {
                 refuseSweep(members.sweepsWithJob(m.getJobId(), like(m.getJobId())), "model " + id + " (of training job " + m.getJobId() + ")");
@@ -108,18 +108,18 @@ public class DeletionService {
 
     /** Deletes an ended training job with its models, their evaluations, its metrics, executions and files. */
     public void deleteTrainingJob(UUID id) {
-        synchronized (Problems.lockFor(id)) {
+        synchronized (Locks.forId(id)) {
             TrainingJob job = jobs.findById(id).filter(x -> visibility.canRead(x.getOwner()))
-                    .orElseThrow(() -> JobNotFoundException.forId("training job", id));
+                    .orElseThrow(() -> NotFoundException.forId("training job", id));
             Caller.current().requireMayChange(job.getOwner(), "training job " + id);
-            if (!job.isTerminal()) {
-                throw new IllegalTransitionException("training job " + id + " is " + job.getState()
+            if (!job.execution().isTerminal()) {
+                throw new ConflictException("training job " + id + " is " + job.execution().getState()
                         + "; cancel it first (POST /api/v1/training-jobs/" + id + "/cancel), then delete it once it has ended");
             }
             refuseSweep(members.sweepsWithJob(id, like(id)), "training job " + id);
-            List<UUID> continuing = jobs.findByContinuesJob(id).stream().filter(j -> !j.isTerminal()).map(TrainingJob::getId).toList();
+            List<UUID> continuing = jobs.findByContinuesJob(id).stream().filter(j -> !j.execution().isTerminal()).map(TrainingJob::getId).toList();
             if (!continuing.isEmpty()) {
-                throw new IllegalTransitionException("training job " + id + " is continued by training job " + continuing.get(0)
+                throw new ConflictException("training job " + id + " is continued by training job " + continuing.get(0)
                         + ", which has not ended; delete it once that job has ended");
             }
             List<ModelArtifact> ms = models.findByJobIdOrderByKind(id);
@@ -153,7 +153,7 @@ public class DeletionService {
         }
         List<UUID> surrogateOf = evaluations.activeNaming(m.getId(), like(m.getId()));
         if (!surrogateOf.isEmpty()) {
-            throw new IllegalTransitionException("model " + m.getId() + " is the transfer surrogate of evaluation " + surrogateOf.get(0)
+            throw new ConflictException("model " + m.getId() + " is the transfer surrogate of evaluation " + surrogateOf.get(0)
                     + ", which has not ended; delete it once that evaluation has ended");
         }
         return evs;
@@ -169,15 +169,15 @@ public class DeletionService {
     }
 
     private static void refuseActive(EvaluationJob e) {
-        if (!e.getState().isTerminal()) {
-            throw new IllegalTransitionException("evaluation " + e.getId() + " is " + e.getState()
+        if (!e.execution().isTerminal()) {
+            throw new ConflictException("evaluation " + e.getId() + " is " + e.execution().getState()
                     + "; cancel it first (POST /api/v1/evaluations/" + e.getId() + "/cancel), then delete it once it has ended");
         }
     }
 
     private static void refuseSweep(List<UUID> sweeps, String what) {
         if (!sweeps.isEmpty()) {
-            throw new IllegalTransitionException(what + " belongs to sweep " + sweeps.get(0)
+            throw new ConflictException(what + " belongs to sweep " + sweeps.get(0)
                     + "; a sweep's jobs, models and evaluations are kept, because its results are computed from them");
         }
     }
@@ -187,7 +187,7 @@ public class DeletionService {
         try {
             tx.executeWithoutResult(status -> work.run());
         } catch (DataIntegrityViolationException e) {
-            throw new IllegalTransitionException(what + " changed while it was being deleted (for example, a new evaluation of a model);"
+            throw new ConflictException(what + " changed while it was being deleted (for example, a new evaluation of a model);"
                     + " nothing was deleted; look at it again and retry");
         }
     }

@@ -1,6 +1,5 @@
 package org.robustlab.runner;
 
-import com.google.gson.Gson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -18,6 +17,7 @@ import org.robustlab.storage.ObjectStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * Keeps a job's checkpoints in the artifact store, so that a job whose instance dies resumes on another:
@@ -31,15 +31,16 @@ import org.springframework.stereotype.Component;
 class CheckpointSync {
 
     private static final Logger log = LoggerFactory.getLogger(CheckpointSync.class);
-    private static final Gson GSON = new Gson();
 
     /** What a pointer object holds. */
     record Pointer(int epoch, String token, String prefix, Map<String, String> sha256) {}
 
     private final ArtifactStore artifacts;
+    private final ObjectMapper json;
 
-    CheckpointSync(ArtifactStore artifacts) {
+    CheckpointSync(ArtifactStore artifacts, ObjectMapper json) {
         this.artifacts = artifacts;
+        this.json = json;
     }
 
     private ObjectStore store() {
@@ -86,7 +87,7 @@ class CheckpointSync {
         }
         fence.run();
         Pointer previous = pointer(job, kind);
-        store().put(pointerKey(job, kind), GSON.toJson(new Pointer(epoch, token, prefix, sums)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        store().put(pointerKey(job, kind), json.writeValueAsBytes(new Pointer(epoch, token, prefix, sums)));
         if (previous != null && !previous.prefix().equals(prefix)) {
             store().deleteAll(previous.prefix());
         }
@@ -95,7 +96,7 @@ class CheckpointSync {
 
     Pointer pointer(UUID job, String kind) throws IOException {
         return store().read(pointerKey(job, kind))
-                .map(b -> GSON.fromJson(new String(b, java.nio.charset.StandardCharsets.UTF_8), Pointer.class)).orElse(null);
+                .map(b -> json.readValue(b, Pointer.class)).orElse(null);
     }
 
     /**

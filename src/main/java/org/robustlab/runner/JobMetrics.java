@@ -5,7 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.robustlab.evaluation.EvaluationJobRepository;
-import org.robustlab.job.JobState;
+import org.robustlab.execution.JobState;
 import org.robustlab.job.TrainingJobRepository;
 import org.springframework.stereotype.Component;
 
@@ -28,9 +28,9 @@ public class JobMetrics implements MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         for (JobState state : JobState.values()) {
-            Gauge.builder("robustlab.jobs", jobs, r -> r.countByState(state))
+            Gauge.builder("robustlab.jobs", jobs, r -> r.countByExecutionState(state))
                     .tag("kind", "training").tag("state", state.name()).description("training jobs by state").register(registry);
-            Gauge.builder("robustlab.jobs", evaluations, r -> r.countByState(state))
+            Gauge.builder("robustlab.jobs", evaluations, r -> r.countByExecutionState(state))
                     .tag("kind", "evaluation").tag("state", state.name()).description("evaluations by state").register(registry);
         }
         throughput = DistributionSummary.builder("robustlab.training.throughput")

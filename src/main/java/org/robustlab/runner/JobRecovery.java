@@ -1,13 +1,13 @@
 package org.robustlab.runner;
 
-import com.github.kagkarlsson.scheduler.SchedulerClient;
-import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
-import java.time.Instant;
+import java.util.UUID;
+import java.util.stream.Stream;
 import org.robustlab.evaluation.EvaluationJobRepository;
-import org.robustlab.job.JobState;
+import org.robustlab.execution.Executable;
+import org.robustlab.execution.JobKind;
+import org.robustlab.execution.JobQueue;
+import org.robustlab.execution.JobState;
 import org.robustlab.job.TrainingJobRepository;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
@@ -20,34 +20,25 @@ import org.springframework.stereotype.Component;
 @Component
 class JobRecovery {
 
-    private static final Logger log = LoggerFactory.getLogger(JobRecovery.class);
-
     private final TrainingJobRepository jobs;
     private final EvaluationJobRepository evaluations;
-    private final SchedulerClient scheduler;
+    private final JobQueue queue;
 
-    JobRecovery(TrainingJobRepository jobs, EvaluationJobRepository evaluations, SchedulerClient scheduler) {
+    JobRecovery(TrainingJobRepository jobs, EvaluationJobRepository evaluations, JobQueue queue) {
         this.jobs = jobs;
         this.evaluations = evaluations;
-        this.scheduler = scheduler;
+        this.queue = queue;
     }
 
     @EventListener(ApplicationReadyEvent.class)
     void recover() {
         for (JobState state : new JobState[] {JobState.QUEUED, JobState.RUNNING}) {
-            jobs.findByState(state).forEach(job -> {
-                var id = TaskInstanceId.of(SchedulerConfig.TRAINING_TASK, job.getId().toString());
-                if (scheduler.getScheduledExecution(id).isEmpty()) {
-                    log.info("rescheduling {} training job {}", state, job.getId());
-                    scheduler.schedule(SchedulerConfig.trainingInstance(job.getId()), Instant.now());
-                }
-            });
+            ids(jobs.findByExecutionState(state).stream()).forEach(id -> queue.queue(JobKind.TRAINING, id));
+            ids(evaluations.findByExecutionState(state).stream()).forEach(id -> queue.queue(JobKind.EVALUATION, id));
         }
-        evaluations.findAll().stream().filter(e -> !e.getState().isTerminal()).forEach(e -> {
-            var id = TaskInstanceId.of(SchedulerConfig.EVALUATION_TASK, e.getId().toString());
-            if (scheduler.getScheduledExecution(id).isEmpty()) {
-                scheduler.schedule(SchedulerConfig.evaluationInstance(e.getId()), Instant.now());
-            }
-        });
+    }
+
+    private static Stream<UUID> ids(Stream<? extends Executable> rows) {
+        return rows.map(Executable::getId);
     }
 }

@@ -1,8 +1,5 @@
 package org.robustlab.runner;
 
-import com.google.gson.Gson;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -12,13 +9,20 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.jar.JarFile;
 import org.robustlab.config.RobustLabProperties;
+import org.robustlab.device.DevicePool;
 import org.robustlab.ml.engine.EngineSettings;
+import org.robustlab.worker.WorkerEvent;
+import org.robustlab.worker.WorkerJson;
+import org.robustlab.worker.WorkerMain;
+import org.robustlab.worker.WorkerTask;
 
 /**
  * A child JVM running {@link WorkerMain} on one task. Its events arrive through a callback; its log
@@ -30,7 +34,7 @@ final class WorkerProcess implements AutoCloseable {
     private final PrintWriter stdin;
 
     /** The exit code of a worker that stopped because its lease expired (see {@link WorkerTask#leaseSeconds()}). */
-    static final int LEASE_EXPIRED = 4;
+    static final int LEASE_EXPIRED = WorkerMain.LEASE_EXPIRED;
 
     private WorkerProcess(Process process) {
         this.process = process;
@@ -94,25 +98,20 @@ final class WorkerProcess implements AutoCloseable {
     }
 
     /**
-     * Reads events until the worker's stdout closes; calls {@code onEvent} with (type, data) for each,
-     * and appends any other line to {@code log}. Returns the exit code.
+     * Reads events until the worker's stdout closes; calls {@code onEvent} for each, and appends any other line to
+     * {@code log}. Returns the exit code.
      */
-    int pump(Consumer<JsonObject> onEvent, Path log) throws IOException, InterruptedException {
-        Gson gson = new Gson();
+    int pump(Consumer<WorkerEvent> onEvent, Path log) throws IOException, InterruptedException {
         try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-                OutputStream logOut = Files.newOutputStream(log, java.nio.file.StandardOpenOption.CREATE,
-                        java.nio.file.StandardOpenOption.APPEND)) {
+                OutputStream logOut = Files.newOutputStream(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             String line;
             while ((line = out.readLine()) != null) {
-                if (line.startsWith(WorkerMain.PREFIX)) {
-                    try {
-                        onEvent.accept(gson.fromJson(line.substring(WorkerMain.PREFIX.length()), JsonObject.class));
-                        continue;
-                    } catch (JsonParseException e) {
-                        // fall through to the log
-                    }
+                Optional<WorkerEvent> event = WorkerJson.event(line);
+                if (event.isPresent()) {
+                    onEvent.accept(event.get());
+                } else {
+                    logOut.write((line + "\n").getBytes(StandardCharsets.UTF_8));
                 }
-                logOut.write((line + "\n").getBytes(StandardCharsets.UTF_8));
             }
         }
         return process.waitFor();
@@ -137,6 +136,11 @@ final class WorkerProcess implements AutoCloseable {
         }, "worker-cancel-" + process.pid());
         killer.setDaemon(true);
         killer.start();
+    }
+
+    /** Waits until the process has exited (after {@link #close()}). */
+    void awaitExit() throws InterruptedException {
+        process.waitFor();
     }
 
     @Override

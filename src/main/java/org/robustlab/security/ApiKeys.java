@@ -1,5 +1,6 @@
 package org.robustlab.security;
 
+import java.time.Clock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,9 +19,9 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.robustlab.config.RobustLabProperties;
-import org.robustlab.job.IllegalTransitionException;
-import org.robustlab.job.InvalidRequestException;
-import org.robustlab.job.JobNotFoundException;
+import org.robustlab.problem.ConflictException;
+import org.robustlab.problem.InvalidRequestException;
+import org.robustlab.problem.NotFoundException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
@@ -62,7 +63,10 @@ public class ApiKeys {
     /** A newly issued key, with its secret: the only time it is shown. */
     public record IssuedKey(UUID id, String name, String role, String prefix, Instant createdAt, String key) {}
 
-    ApiKeys(ApiKeyRepository keys, RobustLabProperties properties) {
+    private final Clock clock;
+
+    ApiKeys(ApiKeyRepository keys, RobustLabProperties properties, Clock clock) {
+        this.clock = clock;
         this.keys = keys;
         this.properties = properties;
     }
@@ -82,7 +86,7 @@ public class ApiKeys {
         byte[] bytes = new byte[32];
         random.nextBytes(bytes);
         String secret = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-        ApiKey key = new ApiKey(UUID.randomUUID(), name.strip(), r, hash(secret), secret.substring(0, 12), Instant.now(), by);
+        ApiKey key = new ApiKey(UUID.randomUUID(), name.strip(), r, hash(secret), secret.substring(0, 12), clock.instant(), by);
         keys.saveAndFlush(key);
         return new IssuedKey(key.getId(), key.getName(), r.id(), key.getKeyPrefix(), key.getCreatedAt(), secret);
     }
@@ -94,12 +98,12 @@ public class ApiKeys {
     /** Revokes a key; the last active admin key cannot be revoked (nobody could manage keys afterwards). */
     @Transactional
     public KeyView revoke(UUID id) {
-        ApiKey key = keys.findById(id).orElseThrow(() -> JobNotFoundException.forId("API key", id));
+        ApiKey key = keys.findById(id).orElseThrow(() -> NotFoundException.forId("API key", id));
         if (key.getRevokedAt() == null) {
             if (key.getRole() == Role.ADMIN && keys.countByRoleAndRevokedAtIsNull(Role.ADMIN) <= 1) {
-                throw new IllegalTransitionException("key " + id + " is the last active admin key; issue another admin key first");
+                throw new ConflictException("key " + id + " is the last active admin key; issue another admin key first");
             }
-            key.revoke(Instant.now());
+            key.revoke(clock.instant());
             keys.saveAndFlush(key);
             cache.clear();
         }

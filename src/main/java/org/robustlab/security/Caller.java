@@ -1,6 +1,8 @@
 package org.robustlab.security;
 
 import java.util.UUID;
+import java.util.function.Supplier;
+import org.robustlab.problem.ForbiddenException;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 
@@ -39,7 +41,7 @@ public record Caller(UUID keyId, String name, Role role) {
      * Runs {@code work} with {@code caller} as the authenticated caller of this thread (for work the service does
      * on someone's behalf, such as a sweep submitting its jobs), then restores the thread's previous context.
      */
-    public static <T> T runAs(Caller caller, java.util.function.Supplier<T> work) {
+    public static <T> T runAs(Caller caller, Supplier<T> work) {
         var previous = SecurityContextHolder.getContext();
         var context = SecurityContextHolder.createEmptyContext();
         context.setAuthentication(new SecurityConfig.CallerAuthentication(caller));

@@ -1,7 +1,9 @@
 package org.robustlab.security;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
@@ -42,9 +44,9 @@ class KeyController {
 
     @PostMapping
     @Operation(operationId = "createKey", summary = "Issue a key; its secret is in this answer only")
-@io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "201", description = "issued; the key is in this answer only",
-            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Location", description = "the key's URL",
-                    schema = @io.swagger.v3.oas.annotations.media.Schema(type = "string")))
+    @ApiResponse(responseCode = "201", description = "issued; the key is in this answer only",
+            headers = @Header(name = "Location", description = "the key's URL",
+                    schema = @Schema(type = "string")))
     ResponseEntity<ApiKeys.IssuedKey> create(@Valid @RequestBody CreateKeyRequest request) {
         quotas.submission(Caller.current());
         ApiKeys.IssuedKey key = keys.create(request.name(), request.role(), Caller.current().name());

@@ -1,59 +1,86 @@
 package org.robustlab.security;
 
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.robustlab.config.RobustLabProperties;
-import org.robustlab.job.InvalidRequestException;
+import org.robustlab.ml.training.ComputeCost;
+import org.robustlab.problem.InvalidRequestException;
+import org.robustlab.problem.TooManyRequestsException;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * What one key may ask of the service (robustlab.limits.*): submissions per minute (a token bucket per key
  * on this instance), queued plus running jobs and evaluations per owner, and the estimated size of each job
- * ({@link org.robustlab.ml.training.ComputeCost}).
+ * ({@link ComputeCost}).
  */
 @Component
 public class Quotas {
 
     private final RobustLabProperties.Limits limits;
     private final Map<UUID, Bucket> buckets = new ConcurrentHashMap<>();
-    private final LongSupplier clock;
-    private final org.springframework.jdbc.core.JdbcTemplate jdbc;
+    private final Clock clock;
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate tx;
 
-    @org.springframework.beans.factory.annotation.Autowired
-    Quotas(RobustLabProperties properties, org.springframework.jdbc.core.JdbcTemplate jdbc) {
-        this(properties.limits(), System::nanoTime, jdbc);
-    }
-
-    Quotas(RobustLabProperties.Limits limits, LongSupplier clock, org.springframework.jdbc.core.JdbcTemplate jdbc) {
-        this.limits = limits;
+    Quotas(RobustLabProperties properties, Clock clock, JdbcTemplate jdbc, TransactionTemplate tx) {
+        this.limits = properties.limits();
         this.clock = clock;
         this.jdbc = jdbc;
+        this.tx = tx;
     }
 
     /**
-     * Runs {@code submit} (which records a new job or evaluation of {@code owner}) unless the owner already has the
-     * most queued plus running ones it may: a 429 then. Submissions of one owner take turns on this instance.
+     * Runs {@code record} (which stores a new job or evaluation of {@code owner}) unless the owner already has the
+     * most queued plus running ones it may: a 429 then. The count and the new row are one transaction that holds the
+     * owner's row in {@code owner_quota} locked, so that submissions of one owner take turns across every instance on
+     * the database, and the limit holds however many arrive at once.
      */
-    public <T> T withinActiveLimit(String owner, java.util.function.Supplier<T> submit) {
-        synchronized (org.robustlab.config.Problems.lockFor("owner:" + owner)) {
+    public <T> T withinActiveLimit(String owner, Supplier<T> record) {
+        ensureOwnerRow(owner);
+        return tx.execute(status -> {
+            jdbc.query("select owner from owner_quota where owner = ? for update", (rs, i) -> rs.getString(1), owner);
             Long active = jdbc.queryForObject("select (select count(*) from training_job where owner = ? and state in ('QUEUED', 'RUNNING'))"
                     + " + (select count(*) from evaluation where owner = ? and state in ('QUEUED', 'RUNNING'))", Long.class, owner, owner);
             active(owner, active == null ? 0 : active);
-            return submit.get();
+            return record.get();
+        });
+    }
+
+    /** The owner's lock row, made once, in a transaction of its own (two instances may race to make it: one wins). */
+    private void ensureOwnerRow(String owner) {
+        if (jdbc.queryForObject("select count(*) from owner_quota where owner = ?", Long.class, owner) > 0) {
+            return;
+        }
+        try {
+            tx.executeWithoutResult(status -> jdbc.update("insert into owner_quota (owner) values (?)", owner));
+        } catch (DuplicateKeyException made) {
+            // another submission made it first
         }
     }
 
     /** Takes one submission from the caller's bucket: a 429 with Retry-After when it is empty. */
     public void submission(Caller caller) {
-        Bucket bucket = buckets.computeIfAbsent(caller.keyId(), k -> new Bucket(limits.submissionsPerMinute(), clock.getAsLong()));
-        long wait = bucket.take(limits.submissionsPerMinute(), clock.getAsLong());
+        long now = nanos();
+        Bucket bucket = buckets.computeIfAbsent(caller.keyId(), k -> new Bucket(limits.submissionsPerMinute(), now));
+        long wait = bucket.take(limits.submissionsPerMinute(), now);
         if (wait > 0) {
             throw new TooManyRequestsException("at most " + limits.submissionsPerMinute() + " submissions a minute per key"
                     + " (robustlab.limits.submissions-per-minute); try again in " + wait + " s", wait);
         }
+    }
+
+    /** The clock in nanoseconds, for the buckets. */
+    private long nanos() {
+        Instant now = clock.instant();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
     /** A 429 when the owner already has the most queued plus running jobs and evaluations it may. */

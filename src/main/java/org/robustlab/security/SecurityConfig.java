@@ -1,14 +1,16 @@
 package org.robustlab.security;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
-import org.robustlab.config.Problems;
+import org.robustlab.problem.Problems;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -51,7 +53,7 @@ class SecurityConfig {
                                 "your key's role may not do this: reads need viewer, changes researcher, key management admin")))
                 .authorizeHttpRequests(a -> a
                         // the dispatches that finish an already authorized request (an event stream) or render its error
-                        .dispatcherTypeMatchers(jakarta.servlet.DispatcherType.ASYNC, jakarta.servlet.DispatcherType.ERROR).permitAll()
+                        .dispatcherTypeMatchers(DispatcherType.ASYNC, DispatcherType.ERROR).permitAll()
                         .requestMatchers("/actuator/health", "/actuator/health/**", "/v3/api-docs", "/v3/api-docs/**",
                                 "/swagger-ui.html", "/swagger-ui/**", "/error", "/signin", "/signout", "/", "/index.html", "/dashboard/**",
                                 "/favicon.ico").permitAll()
@@ -147,7 +149,7 @@ class SecurityConfig {
             boolean read = "GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod());
             boolean dashboard = request.getHeader(DASHBOARD_HEADER) != null;
             if ((read || dashboard) && request.getCookies() != null) {
-                for (jakarta.servlet.http.Cookie c : request.getCookies()) {
+                for (Cookie c : request.getCookies()) {
                     if (SignInController.COOKIE.equals(c.getName())) {
                         return c.getValue();
                     }

@@ -1,5 +1,6 @@
 package org.robustlab.storage;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -100,7 +101,7 @@ public final class FileSystemObjectStore implements ObjectStore {
         List<String> keys = new ArrayList<>();
         try (Stream<Path> files = Files.walk(start)) {
             files.filter(Files::isRegularFile).forEach(p -> {
-                String key = root.relativize(p).toString().replace(java.io.File.separatorChar, '/');
+                String key = root.relativize(p).toString().replace(File.separatorChar, '/');
                 if (key.startsWith(prefix) && !key.startsWith(INCOMING + "/")) {
                     keys.add(key);
                 }

@@ -2,6 +2,8 @@ package org.robustlab.sweep;
 
 import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
@@ -60,8 +62,8 @@ public record CreateSweepRequest(
      * @param reductionFactor 1/f of the configurations of a rung go on to the next (at least one); default 3
      */
     public record Halving(
-            @Size(min = 1, max = 10) List<@NotNull @jakarta.validation.constraints.Min(1) @jakarta.validation.constraints.Max(10_000) Integer> rungs,
-            @jakarta.validation.constraints.Min(2) @jakarta.validation.constraints.Max(10) Integer reductionFactor) {
+            @Size(min = 1, max = 10) List<@NotNull @Min(1) @Max(10_000) Integer> rungs,
+            @Min(2) @Max(10) Integer reductionFactor) {
 
         public int factor() {
             return reductionFactor == null ? 3 : reductionFactor;

@@ -9,7 +9,7 @@ import jakarta.persistence.Table;
 import jakarta.persistence.Version;
 import java.time.Instant;
 import java.util.UUID;
-import org.robustlab.job.JobState;
+import org.robustlab.execution.JobState;
 
 /** A sweep: its request, owner and state; its configurations are {@link SweepMember}s. */
 @Entity

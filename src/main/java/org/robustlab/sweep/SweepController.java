@@ -1,11 +1,18 @@
 package org.robustlab.sweep;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
 import java.net.URI;
 import java.util.List;
 import java.util.UUID;
+import org.robustlab.config.PageView;
+import org.robustlab.problem.NotFoundException;
+import org.robustlab.problem.Problems;
 import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Sort;
 import org.springframework.http.HttpStatus;
@@ -33,10 +40,10 @@ class SweepController {
     @PostMapping
     @Operation(operationId = "createSweep", summary = "Submit a sweep: every combination of the grid's values, and each baseline, over the"
             + " seeds; each job's model is evaluated. Every member's request is checked first; nothing runs unless all pass")
-    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "202", description = "accepted; its members are submitted as the"
+    @ApiResponse(responseCode = "202", description = "accepted; its members are submitted as the"
             + " owner's active-job limit allows",
-            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Location", description = "the sweep's URL",
-                    schema = @io.swagger.v3.oas.annotations.media.Schema(type = "string")))
+            headers = @Header(name = "Location", description = "the sweep's URL",
+                    schema = @Schema(type = "string")))
     ResponseEntity<SweepView> create(@Valid @RequestBody CreateSweepRequest request) {
         SweepView view = sweeps.create(request);
         return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/api/v1/sweeps/" + view.id())).body(view);
@@ -44,10 +51,10 @@ class SweepController {
 
     @GetMapping
     @Operation(operationId = "listSweeps", summary = "Sweeps, newest first")
-    org.robustlab.config.PageView<SweepView> list(@RequestParam(required = false) String owner,
+    PageView<SweepView> list(@RequestParam(required = false) String owner,
             @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
-        org.robustlab.config.Problems.checkPage(page, size);
-        return org.robustlab.config.PageView.of(sweeps.list(owner, PageRequest.of(page, size, Sort.by(Sort.Direction.DESC, "createdAt"))));
+        Problems.checkPage(page, size);
+        return PageView.of(sweeps.list(owner, PageRequest.of(page, size, Sort.by(Sort.Direction.DESC, "createdAt"))));
     }
 
     @GetMapping("/{id}")
@@ -66,9 +73,9 @@ class SweepController {
 
     @GetMapping(value = "/{id}/results.csv", produces = "text/csv")
     @Operation(operationId = "getSweepResultsCsv", summary = "The same table as CSV (a mean and a std column per figure)")
-    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200", description = "the table",
-            content = @io.swagger.v3.oas.annotations.media.Content(mediaType = "text/csv",
-                    schema = @io.swagger.v3.oas.annotations.media.Schema(type = "string")))
+    @ApiResponse(responseCode = "200", description = "the table",
+            content = @Content(mediaType = "text/csv",
+                    schema = @Schema(type = "string")))
     ResponseEntity<String> csv(@PathVariable UUID id) {
         return ResponseEntity.ok().contentType(MediaType.parseMediaType("text/csv")).body(sweeps.csv(id));
     }
@@ -78,7 +85,7 @@ class SweepController {
             + " against worst case with the Pareto front, cost against robustness)")
     String page(@PathVariable UUID id) {
         SweepView view = sweeps.get(id);
-        return org.robustlab.report.SweepPages.page(view.name() == null ? "Sweep " + id : "Sweep " + view.name(), view.state().name(),
+        return SweepPages.page(view.name() == null ? "Sweep " + id : "Sweep " + view.name(), view.state().name(),
                 sweeps.results(id), view.members().stream().filter(m -> m.state().equals(SweepMember.PRUNED))
                         .map(m -> m.config() + (m.seed() == null ? "" : ", seed " + m.seed()) + ": " + m.reason()).toList(),
                 "/api/v1/sweeps/" + id + "/plots/");
@@ -88,17 +95,17 @@ class SweepController {
     @Operation(operationId = "getSweepPlot", summary = "A chart of the sweep: worst-case-vs-lambda, clean-vs-worst-case or cost-vs-robustness")
     ResponseEntity<byte[]> plot(@PathVariable UUID id, @PathVariable String name) {
         List<SweepResults.SweepRow> rows = sweeps.results(id);
-        if (!org.robustlab.report.SweepPages.CHARTS.contains(name)) {
-            throw new org.robustlab.job.JobNotFoundException("sweep " + id + " has no chart '" + name + "'; it has "
-                    + org.robustlab.report.SweepPages.CHARTS);
+        if (!SweepPages.CHARTS.contains(name)) {
+            throw new NotFoundException("sweep " + id + " has no chart '" + name + "'; it has "
+                    + SweepPages.CHARTS);
         }
-        return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).body(org.robustlab.report.SweepPages.chart(name, rows));
+        return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).body(SweepPages.chart(name, rows));
     }
 
     @PostMapping("/{id}/cancel")
     @Operation(operationId = "cancelSweep", summary = "Cancel the sweep: members not submitted never are; running jobs and evaluations"
             + " are cancelled")
-    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "202", description = "cancelling")
+    @ApiResponse(responseCode = "202", description = "cancelling")
     ResponseEntity<SweepView> cancel(@PathVariable UUID id) {
         return ResponseEntity.status(HttpStatus.ACCEPTED).body(sweeps.cancel(id));
     }

@@ -1,35 +1,31 @@
 package org.robustlab.sweep;
 
-import java.sql.Timestamp;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import org.robustlab.config.RobustLabProperties;
 import org.robustlab.evaluation.CreateEvaluationRequest;
 import org.robustlab.evaluation.EvaluationService;
 import org.robustlab.evaluation.EvaluationView;
+import org.robustlab.execution.JobState;
 import org.robustlab.job.CreateTrainingJobRequest;
 import org.robustlab.job.JobService;
-import org.robustlab.job.JobState;
 import org.robustlab.job.TrainingJobView;
+import org.robustlab.problem.TooManyRequestsException;
 import org.robustlab.security.Caller;
 import org.robustlab.security.Role;
-import org.robustlab.security.TooManyRequestsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.dao.DataIntegrityViolationException;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.orm.ObjectOptimisticLockingFailureException;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Moves sweeps along, every 2 seconds, on one instance at a time (the holder of a lease row in the database):
+ * Moves sweeps along, every 2 seconds, on one instance at a time (a db-scheduler recurring task, {@link SweepScheduling}):
  * submits pending members as the owner's active-job limit allows, submits each trained member's evaluations,
  * records how members end, and ends the sweep when all have. Members are submitted as ordinary jobs and
  * evaluations of the sweep's owner: same queue, same quotas.
@@ -38,36 +34,29 @@ import tools.jackson.databind.node.ObjectNode;
 class SweepCoordinator {
 
     private static final Logger log = LoggerFactory.getLogger(SweepCoordinator.class);
-    private static final String LEASE = "sweeps";
-    private static final int LEASE_SECONDS = 15;
 
     private final SweepRepository sweeps;
     private final SweepMemberRepository members;
     private final SweepService service;
     private final JobService jobs;
     private final EvaluationService evaluations;
-    private final JdbcTemplate jdbc;
     private final ObjectMapper json;
-    private final String instance;
+    private final Clock clock;
 
     SweepCoordinator(SweepRepository sweeps, SweepMemberRepository members, SweepService service, JobService jobs,
-            EvaluationService evaluations, JdbcTemplate jdbc, ObjectMapper json, RobustLabProperties properties) {
+            EvaluationService evaluations, ObjectMapper json, Clock clock) {
         this.sweeps = sweeps;
         this.members = members;
         this.service = service;
         this.jobs = jobs;
         this.evaluations = evaluations;
-        this.jdbc = jdbc;
         this.json = json;
-        this.instance = properties.instanceName();
+        this.clock = clock;
     }
 
-    @Scheduled(fixedDelay = 2000, initialDelay = 2000)
+    /** One round over the running sweeps. */
     void tick() {
         try {
-            if (!lead()) {
-                return;
-            }
             for (Sweep sweep : sweeps.findByState(JobState.RUNNING)) {
                 try {
                     Caller.runAs(new Caller(null, sweep.getOwner(), Role.RESEARCHER), () -> {
@@ -80,22 +69,6 @@ class SweepCoordinator {
             }
         } catch (RuntimeException e) {
             log.warn("sweep coordination failed this round: {}", e.getMessage());
-        }
-    }
-
-    /** Takes or renews the coordination lease; true if this instance holds it now. */
-    boolean lead() {
-        Timestamp now = Timestamp.from(Instant.now());
-        Timestamp until = Timestamp.from(Instant.now().plusSeconds(LEASE_SECONDS));
-        int n = jdbc.update("update coordinator_lease set holder = ?, expires_at = ? where name = ? and (holder = ? or expires_at < ?)",
-                instance, until, LEASE, instance, now);
-        if (n == 1) {
-            return true;
-        }
-        try {
-            return jdbc.update("insert into coordinator_lease (name, holder, expires_at) values (?, ?, ?)", LEASE, instance, until) == 1;
-        } catch (DataIntegrityViolationException held) {
-            return false;
         }
     }
 
@@ -174,7 +147,7 @@ class SweepCoordinator {
         if (allEnded) {
             Sweep fresh = sweeps.findById(sweep.getId()).orElseThrow();
             fresh.setState(fresh.isCancelRequested() ? JobState.CANCELLED : done > 0 ? JobState.SUCCEEDED : JobState.FAILED);
-            fresh.setFinishedAt(Instant.now());
+            fresh.setFinishedAt(clock.instant());
             sweeps.saveAndFlush(fresh);
             log.info("sweep {} ended {}", sweep.getId(), fresh.getState());
         }
@@ -252,7 +225,7 @@ class SweepCoordinator {
                     m.setReason(null);
                 } else {
                     m.setState(SweepMember.PRUNED);
-                    m.setReason(String.format(java.util.Locale.ROOT, "pruned at rung %d (epoch %d): validation PGD accuracy %.4f"
+                    m.setReason(String.format(Locale.ROOT, "pruned at rung %d (epoch %d): validation PGD accuracy %.4f"
                             + " (mean over seeds), rank %d of %d configurations; the top %d went on", r, rungs.get(r), x.score(), x.rank(),
                             scores.size(), kept));
                 }
@@ -268,7 +241,7 @@ class SweepCoordinator {
         Map<String, UUID> evs = m.getEvaluationsJson() == null ? new LinkedHashMap<>()
                 : new LinkedHashMap<>(json.readValue(m.getEvaluationsJson(), SweepService.EVALUATIONS));
         var checkpoints = request.evaluation().checkpoints() == null || request.evaluation().checkpoints().isEmpty()
-                ? java.util.List.of("best-robust") : request.evaluation().checkpoints();
+                ? List.of("best-robust") : request.evaluation().checkpoints();
         CreateEvaluationRequest r = request.evaluation().request();
         for (String checkpoint : checkpoints) {
             if (evs.containsKey(checkpoint)) {

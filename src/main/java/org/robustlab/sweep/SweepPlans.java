@@ -1,12 +1,15 @@
 package org.robustlab.sweep;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import org.robustlab.job.InvalidRequestException;
+import java.util.Set;
+import org.robustlab.problem.InvalidRequestException;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /** Expands a sweep request into its members: configurations (the grid's combinations, then baselines) times seeds. */
@@ -71,7 +74,7 @@ public class SweepPlans {
             }
         }
         if (r.baselines() != null) {
-            java.util.Set<String> names = new java.util.HashSet<>();
+            Set<String> names = new HashSet<>();
             for (CreateSweepRequest.Baseline b : r.baselines()) {
                 if (!names.add(b.name())) {
                     throw new InvalidRequestException("baselines", "two baselines are named '" + b.name() + "'");
@@ -116,7 +119,7 @@ public class SweepPlans {
         if (patch == null || !patch.isObject()) {
             return patch == null ? null : patch.deepCopy();
         }
-        ObjectNode t = target != null && target.isObject() ? (ObjectNode) target : tools.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        ObjectNode t = target != null && target.isObject() ? (ObjectNode) target : JsonNodeFactory.instance.objectNode();
         for (Map.Entry<String, JsonNode> e : patch.properties()) {
             if (e.getValue().isNull()) {
                 t.remove(e.getKey());

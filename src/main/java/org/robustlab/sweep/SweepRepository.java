@@ -2,7 +2,7 @@ package org.robustlab.sweep;
 
 import java.util.List;
 import java.util.UUID;
-import org.robustlab.job.JobState;
+import org.robustlab.execution.JobState;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;

@@ -1,29 +1,35 @@
 package org.robustlab.sweep;
 
-import java.time.Instant;
+import jakarta.validation.Validator;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.robustlab.evaluation.EvaluationService;
 import org.robustlab.evaluation.EvaluationView;
+import org.robustlab.execution.JobState;
+import org.robustlab.job.CreateTrainingJobRequest;
+import org.robustlab.job.EpochMetric;
 import org.robustlab.job.EpochMetricRepository;
-import org.robustlab.job.IllegalTransitionException;
-import org.robustlab.job.InvalidRequestException;
-import org.robustlab.job.JobNotFoundException;
 import org.robustlab.job.JobService;
-import org.robustlab.job.JobState;
 import org.robustlab.job.TrainingJobView;
+import org.robustlab.job.TrainingPlans;
+import org.robustlab.problem.ConflictException;
+import org.robustlab.problem.InvalidRequestException;
+import org.robustlab.problem.NotFoundException;
 import org.robustlab.security.Caller;
 import org.robustlab.security.Visibility;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.Pageable;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.core.JacksonException;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /** Sweeps: checked and stored at once; their members are submitted and followed by {@link SweepCoordinator}. */
@@ -41,15 +47,13 @@ public class SweepService {
     private final Visibility visibility;
     private final ObjectMapper json;
     private final TransactionTemplate tx;
-    private jakarta.validation.Validator validator;
-
-    @org.springframework.beans.factory.annotation.Autowired
-    void setValidator(jakarta.validation.Validator validator) {
-        this.validator = validator;
-    }
+    private final Validator validator;
+    private final Clock clock;
 
     SweepService(SweepRepository sweeps, SweepMemberRepository members, SweepPlans plans, JobService jobs, EvaluationService evaluations,
-            EpochMetricRepository metrics, Visibility visibility, ObjectMapper json, TransactionTemplate tx) {
+            EpochMetricRepository metrics, Visibility visibility, ObjectMapper json, TransactionTemplate tx, Validator validator, Clock clock) {
+        this.validator = validator;
+        this.clock = clock;
         this.sweeps = sweeps;
         this.members = members;
         this.plans = plans;
@@ -90,28 +94,28 @@ public class SweepService {
             String base = request.name() == null || request.name().isBlank() ? "sweep " + id.toString().substring(0, 8) : request.name();
             String name = base + " / " + p.config() + (p.seed() == null ? "" : " / seed " + p.seed());
             r.put("name", name.length() > 200 ? name.substring(0, 200) : name);
-            var tags = r.has("tags") && r.get("tags").isArray() ? (tools.jackson.databind.node.ArrayNode) r.get("tags") : r.putArray("tags");
+            var tags = r.has("tags") && r.get("tags").isArray() ? (ArrayNode) r.get("tags") : r.putArray("tags");
             tags.add(tag);
-            org.robustlab.job.CreateTrainingJobRequest job;
+            CreateTrainingJobRequest job;
             try {
-                job = json.treeToValue(r, org.robustlab.job.CreateTrainingJobRequest.class);
+                job = json.treeToValue(r, CreateTrainingJobRequest.class);
                 var violations = validator.validate(job);
                 if (!violations.isEmpty()) {
                     var v = violations.iterator().next();
                     throw new InvalidRequestException(v.getPropertyPath().toString(), v.getPropertyPath() + " " + v.getMessage()
                             + "; got " + v.getInvalidValue());
                 }
-                jobs.check(job);
+                jobs.plan(job);
             } catch (InvalidRequestException e) {
                 throw new InvalidRequestException(p.baseline() == null ? "grid" : "baselines",
                         "configuration '" + p.config() + "': " + e.getMessage());
-            } catch (tools.jackson.core.JacksonException e) {
+            } catch (JacksonException e) {
                 throw new InvalidRequestException(p.baseline() == null ? "grid" : "baselines",
                         "configuration '" + p.config() + "' is not a valid training request: " + e.getOriginalMessage());
             }
             rows.add(new SweepMember(id, rows.size(), p.config(), p.baseline(), p.seed(), json.writeValueAsString(job)));
             if (p.baseline() == null) {
-                fewestEpochs = Math.min(fewestEpochs, org.robustlab.job.TrainingPlans.from(job).epochs());
+                fewestEpochs = Math.min(fewestEpochs, TrainingPlans.from(job).epochs());
             }
         }
         CreateSweepRequest stored = request;
@@ -123,7 +127,7 @@ public class SweepService {
             int rungs = stored.halving().rungs().size();
             rows.forEach(m -> m.setRung(m.getBaseline() == null ? 0 : rungs)); // baselines train their full schedule at once
         }
-        Sweep sweep = new Sweep(id, request.name(), caller.name(), strategy, json.writeValueAsString(stored), Instant.now());
+        Sweep sweep = new Sweep(id, request.name(), caller.name(), strategy, json.writeValueAsString(stored), clock.instant());
         tx.executeWithoutResult(s -> {
             sweeps.saveAndFlush(sweep);
             members.saveAllAndFlush(rows);
@@ -161,7 +165,7 @@ public class SweepService {
     }
 
     Sweep find(UUID id) {
-        return sweeps.findById(id).filter(s -> visibility.canRead(s.getOwner())).orElseThrow(() -> JobNotFoundException.forId("sweep", id));
+        return sweeps.findById(id).filter(s -> visibility.canRead(s.getOwner())).orElseThrow(() -> NotFoundException.forId("sweep", id));
     }
 
     /** Cancels the sweep: members not submitted never are, and its running jobs and evaluations are cancelled. */
@@ -169,7 +173,7 @@ public class SweepService {
         Sweep sweep = find(id);
         Caller.current().requireMayChange(sweep.getOwner(), "sweep " + id);
         if (sweep.getState().isTerminal()) {
-            throw new IllegalTransitionException("sweep " + id + " is " + sweep.getState() + "; only a RUNNING sweep can be cancelled");
+            throw new ConflictException("sweep " + id + " is " + sweep.getState() + "; only a RUNNING sweep can be cancelled");
         }
         Sweep updated = tx.execute(s -> {
             Sweep fresh = sweeps.findById(id).orElseThrow();
@@ -192,12 +196,12 @@ public class SweepService {
                 for (UUID e : json.readValue(m.getEvaluationsJson(), EVALUATIONS).values()) {
                     try {
                         evaluations.cancel(e);
-                    } catch (IllegalTransitionException ended) {
+                    } catch (ConflictException ended) {
                         // already ended
                     }
                 }
             }
-        } catch (IllegalTransitionException ended) {
+        } catch (ConflictException ended) {
             // already ended
         }
     }
@@ -210,7 +214,7 @@ public class SweepService {
             if (!m.getState().equals(SweepMember.DONE) || m.getEvaluationsJson() == null) {
                 continue;
             }
-            var ms = jobsOf(m).stream().flatMap(j -> metrics.findByJob(j).stream()).map(org.robustlab.job.EpochMetric::toMetrics).toList();
+            var ms = jobsOf(m).stream().flatMap(j -> metrics.findByJob(j).stream()).map(EpochMetric::toMetrics).toList();
             double seconds = ms.stream().mapToDouble(x -> x.seconds()).sum();
             double ips = ms.stream().mapToDouble(x -> x.imagesPerSecond()).average().orElse(Double.NaN);
             TrainingJobView job = jobs.get(m.getJobId());
@@ -269,9 +273,9 @@ public class SweepService {
         List<Integer> rungs = request.halving().rungs();
         for (int j = 0; j < rungs.size(); j++) {
             int rung = j;
-            var entered = new java.util.LinkedHashSet<String>();
-            var went = new java.util.LinkedHashSet<String>();
-            var pruned = new java.util.LinkedHashSet<String>();
+            var entered = new LinkedHashSet<String>();
+            var went = new LinkedHashSet<String>();
+            var pruned = new LinkedHashSet<String>();
             for (SweepMember m : ms) {
                 if (m.getBaseline() != null || m.getRung() < rung) {
                     continue;

@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.robustlab.job.JobState;
+import org.robustlab.execution.JobState;
 
 /**
  * A sweep as clients see it.

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaCall;
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -76,7 +77,7 @@ class EngineDeviceRulesTest {
     @Test
     void deviceCheckNamesTheArrayOnTheWrongDevice() {
         try (NDManager cpu = NDManager.newBaseManager(Device.cpu())) {
-            NDArray a = cpu.zeros(new ai.djl.ndarray.types.Shape(2));
+            NDArray a = cpu.zeros(new Shape(2));
             Devices.require(Device.cpu(), new String[] {"the labels"}, a);
             assertThatThrownBy(() -> Devices.require(Device.gpu(0), new String[] {"the labels"}, a))
                     .isInstanceOf(IllegalStateException.class)

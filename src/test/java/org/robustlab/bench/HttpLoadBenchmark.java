@@ -1,5 +1,7 @@
 package org.robustlab.bench;
 
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,7 +44,7 @@ public final class HttpLoadBenchmark {
         }
         Path dir = Files.createTempDirectory("robustlab-load");
         int port;
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+        try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
         // The service runs in its own JVM, as in production; this JVM only generates load.
@@ -145,7 +147,7 @@ public final class HttpLoadBenchmark {
                         HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
                     return;
                 }
-            } catch (java.io.IOException notYet) {
+            } catch (IOException notYet) {
                 // not listening yet
             }
             Thread.sleep(250);

@@ -114,15 +114,8 @@ final class ApiClient {
         });
     }
 
-    /** Polls {@code path} until {@code done} holds or {@code timeout} passes; returns the last answer. */
-    JsonNode waitFor(String path, Predicate<JsonNode> done, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            JsonNode node = json.readTree(get(path).body());
-            if (done.test(node) || System.nanoTime() > deadline) {
-                return node;
-            }
-            Thread.sleep(300);
-        }
+    /** Polls {@code path} until {@code done} holds; returns that answer, or fails at {@code timeout} with the last one. */
+    JsonNode waitFor(String path, Predicate<JsonNode> done, Duration timeout) {
+        return Waits.until(path, timeout, () -> json.readTree(get(path).body()), done);
     }
 }

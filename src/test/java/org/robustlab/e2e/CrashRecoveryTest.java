@@ -6,9 +6,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.robustlab.RobustLabApplication;
@@ -94,7 +97,7 @@ class CrashRecoveryTest {
 
     /** Reads the admin key the first start wrote and submits a 3-epoch ARR job; returns its id. */
     private String submitJob(Path dir, String base) throws Exception {
-        key = java.nio.file.Files.readString(dir.resolve("admin-key")).strip();
+        key = Files.readString(dir.resolve("admin-key")).strip();
         HttpResponse<String> created = post(base + "/api/v1/training-jobs", """
                 {"dataset": "fashion-mnist", "trainSubset": 1024, "epochs": 3, "batchSize": 64,
                  "method": "arr", "attack": {"type": "fgsm", "epsilon": 0.1},
@@ -103,11 +106,8 @@ class CrashRecoveryTest {
         return json.readTree(created.body()).get("id").asString();
     }
 
-    private static void waitForFile(Path file) throws InterruptedException {
-        for (int i = 0; i < 600 && !java.nio.file.Files.exists(file); i++) {
-            Thread.sleep(100);
-        }
-        assertThat(file).exists();
+    private static void waitForFile(Path file) {
+        Waits.until(file + " to exist", Duration.ofMinutes(1), () -> Files.exists(file), exists -> exists);
     }
 
     private static ConfigurableApplicationContext start(Path dir) {
@@ -115,7 +115,7 @@ class CrashRecoveryTest {
     }
 
     private static ConfigurableApplicationContext start(Path dir, String runs, String... more) {
-        List<String> args = new java.util.ArrayList<>(List.of(
+        List<String> args = new ArrayList<>(List.of(
                 "--server.port=0",
                 "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE",
                 "--robustlab.runs-dir=" + dir.resolve(runs),
@@ -130,15 +130,8 @@ class CrashRecoveryTest {
         return "http://localhost:" + ((WebServerApplicationContext) app).getWebServer().getPort();
     }
 
-    private JsonNode waitFor(String url, java.util.function.Predicate<JsonNode> done) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        while (true) {
-            JsonNode node = json.readTree(get(url).body());
-            if (done.test(node) || System.nanoTime() > deadline) {
-                return node;
-            }
-            Thread.sleep(200);
-        }
+    private JsonNode waitFor(String url, Predicate<JsonNode> done) {
+        return Waits.until(url, Duration.ofMinutes(5), () -> json.readTree(get(url).body()), done);
     }
 
     private HttpResponse<String> get(String url) throws Exception {

@@ -13,7 +13,9 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -252,7 +254,7 @@ class DashboardTest extends RealServerTest {
                     return;
                 }
                 last = null;
-            } catch (org.openqa.selenium.StaleElementReferenceException | org.openqa.selenium.NoSuchElementException | NumberFormatException e) {
+            } catch (StaleElementReferenceException | NoSuchElementException | NumberFormatException e) {
                 last = e;
             }
             Thread.sleep(200);

@@ -3,6 +3,7 @@ package org.robustlab.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -63,7 +64,7 @@ class LimitsTest extends RealServerTest {
             assertThat(declared.statusCode()).isEqualTo(413);
             assertThat(json.readTree(declared.body()).get("type").asString()).isEqualTo("https://robustlab.org/problems/too-large");
             HttpResponse<String> chunked = api.send(api.request("/api/v1/training-jobs").header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big.getBytes(StandardCharsets.UTF_8))))
+                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big.getBytes(StandardCharsets.UTF_8))))
                     .build());
             assertThat(chunked.statusCode()).as(chunked.body()).isEqualTo(413);
 

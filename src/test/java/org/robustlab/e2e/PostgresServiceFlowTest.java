@@ -1,8 +1,14 @@
 package org.robustlab.e2e;
 
 import java.io.IOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.springframework.test.context.ActiveProfiles;
 
 /**
@@ -22,15 +28,15 @@ class PostgresServiceFlowTest extends ServiceFlowContract {
         databasePassword = db.password();
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void runsOnPostgreSql() throws Exception {
         // the flow above must really have run on PostgreSQL, not on the H2 default of the other end-to-end tests
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection(databaseUrl, databaseUser, databasePassword);
-                java.sql.Statement s = c.createStatement();
-                java.sql.ResultSet rs = s.executeQuery("select count(*) from flyway_schema_history")) {
+        try (Connection c = DriverManager.getConnection(databaseUrl, databaseUser, databasePassword);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("select count(*) from flyway_schema_history")) {
             rs.next();
-            org.assertj.core.api.Assertions.assertThat(rs.getInt(1)).isGreaterThanOrEqualTo(4);
+            Assertions.assertThat(rs.getInt(1)).isGreaterThanOrEqualTo(4);
         }
-        org.assertj.core.api.Assertions.assertThat(json.readTree(api.get("/actuator/health").body()).toString()).contains("UP");
+        Assertions.assertThat(json.readTree(api.get("/actuator/health").body()).toString()).contains("UP");
     }
 }

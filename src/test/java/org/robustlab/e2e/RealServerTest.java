@@ -1,7 +1,9 @@
 package org.robustlab.e2e;
 
 import java.net.http.HttpClient;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -32,7 +34,7 @@ abstract class RealServerTest {
     static volatile String databaseUser;
     static volatile String databasePassword;
 
-    @org.junit.jupiter.api.BeforeAll
+    @BeforeAll
     static void defaultDatabase() {
         databaseUrl = null;
         databaseUser = null;
@@ -62,11 +64,11 @@ abstract class RealServerTest {
     /** The client sends the admin key the server wrote when it was ready (waited for: it is written as the server starts). */
     @BeforeEach
     void client() throws Exception {
-        java.nio.file.Path key = dir.resolve("admin-key");
-        for (int i = 0; i < 300 && !java.nio.file.Files.exists(key); i++) {
+        Path key = dir.resolve("admin-key");
+        for (int i = 0; i < 300 && !Files.exists(key); i++) {
             Thread.sleep(100);
         }
-        api = new ApiClient(port, java.nio.file.Files.readString(key).strip());
+        api = new ApiClient(port, Files.readString(key).strip());
         http = api.http;
         json = api.json;
     }

@@ -6,6 +6,7 @@ import ai.djl.Device;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
@@ -60,13 +62,13 @@ class ReportFlowTest extends RealServerTest {
 
     /** Two SmallCNNs trained here with the ML library, as a user would bring them from elsewhere. */
     @BeforeAll
-    static void trainOutsideTheService() throws java.io.IOException {
+    static void trainOutsideTheService() throws IOException {
         ImageDataset train = new DatasetLocator(dir.resolve("datasets"), false).load(DatasetId.FASHION_MNIST, true);
         modelA = train(train, 1);
         modelB = train(train, 2);
     }
 
-    private static Path train(ImageDataset train, long seed) throws java.io.IOException {
+    private static Path train(ImageDataset train, long seed) throws IOException {
         TrainingPlan plan = TrainingPlan.defaults(DatasetId.FASHION_MNIST, Architecture.SMALL_CNN, TrainingMethod.standard(), 1, 0.05f, 0.1f, seed)
                 .withTrainSubset(2000).withValidationSize(200).withValidationPgdSteps(2);
         TrainingResult result = new TrainingLoop(plan, dir.resolve("outside-" + seed), Device.cpu()).run(train);
@@ -200,9 +202,9 @@ class ReportFlowTest extends RealServerTest {
         ChromeDriver browser = new ChromeDriver(service, options);
         try {
             // the browser sends the API key with every request of the pages, pictures included
-            browser.executeCdpCommand("Network.enable", java.util.Map.of());
+            browser.executeCdpCommand("Network.enable", Map.of());
             browser.executeCdpCommand("Network.setExtraHTTPHeaders",
-                    java.util.Map.of("headers", java.util.Map.of("Authorization", "Bearer " + api.key)));
+                    Map.of("headers", Map.of("Authorization", "Bearer " + api.key)));
             browser.get(api.uri("/api/v1/evaluations/" + evalId + "/report.html").toString());
             assertThat(browser.getTitle()).contains("Robustness report");
             assertImagesLoaded(browser, 3);

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -141,24 +143,24 @@ class SecurityTest extends RealServerTest {
         ApiClient browser = api.withKey(null);
         assertThat(api.send(browser.request("/api/v1/datasets").header("Cookie", cookie).build()).statusCode()).isEqualTo(200);
         assertThat(api.send(browser.request("/api/v1/training-jobs").header("Cookie", cookie).header("Content-Type", "application/json")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(SMALL_JOB)).build())
+                .POST(HttpRequest.BodyPublishers.ofString(SMALL_JOB)).build())
                 .statusCode()).as("the cookie cannot change anything").isEqualTo(401);
         // the dashboard's own script adds its header, which another site cannot (it needs a CORS preflight, never granted)
         HttpResponse<String> fromDashboard = api.send(browser.request("/api/v1/training-jobs").header("Cookie", cookie)
                 .header("X-RobustLab-Dashboard", "1").header("Content-Type", "application/json")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(SMALL_JOB)).build());
+                .POST(HttpRequest.BodyPublishers.ofString(SMALL_JOB)).build());
         assertThat(fromDashboard.statusCode()).as(fromDashboard.body()).isEqualTo(202);
         assertThat(api.post("/api/v1/training-jobs/" + json.readTree(fromDashboard.body()).get("id").asString() + "/cancel", "")
                 .statusCode()).isEqualTo(202);
         HttpResponse<String> preflight = http.send(browser.request("/api/v1/training-jobs").header("Origin", "https://elsewhere.example")
                 .header("Access-Control-Request-Method", "POST").header("Access-Control-Request-Headers", "x-robustlab-dashboard")
-                .method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).as("no site is allowed to send the header").isEmpty();
         assertThat(api.send(browser.request("/api/v1/training-jobs").header("X-RobustLab-Dashboard", "1").header("Content-Type", "application/json")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(SMALL_JOB)).build()).statusCode())
+                .POST(HttpRequest.BodyPublishers.ofString(SMALL_JOB)).build()).statusCode())
                 .as("the header alone is no key").isEqualTo(401);
         HttpResponse<String> signedOut = api.send(browser.request("/signout").header("Cookie", cookie)
-                .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
         assertThat(signedOut.statusCode()).isEqualTo(303);
         assertThat(signedOut.headers().firstValue("Set-Cookie").orElseThrow()).contains("Max-Age=0");
         // the dashboard itself is public (it holds no data); what it shows comes from the API with the key
@@ -171,10 +173,10 @@ class SecurityTest extends RealServerTest {
     }
 
     private HttpResponse<String> signIn(String key, String next) throws Exception {
-        String form = "key=" + java.net.URLEncoder.encode(key, StandardCharsets.UTF_8) + "&next="
-                + java.net.URLEncoder.encode(next, StandardCharsets.UTF_8);
+        String form = "key=" + URLEncoder.encode(key, StandardCharsets.UTF_8) + "&next="
+                + URLEncoder.encode(next, StandardCharsets.UTF_8);
         return api.send(api.withKey(null).request("/signin").header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(form)).build());
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build());
     }
 
     private String issue(String name, String role) throws Exception {

@@ -2,7 +2,6 @@ package org.robustlab.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -10,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -88,7 +88,7 @@ abstract class ServiceFlowContract extends RealServerTest {
         assertThat(clean).isBetween(0.0, 1.0);
         assertThat(report.get("results")).hasSize(2);
         assertThat(report.get("results").get(1).get("robustAccuracy").asDouble()).isLessThanOrEqualTo(clean);
-        assertThat(report.get("results").get(1).get("epsilon").asDouble()).isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(report.get("results").get(1).get("epsilon").asDouble()).isCloseTo(0.1, Offset.offset(1e-6));
 
         assertThat(api.post("/api/v1/training-jobs/" + id + "/cancel", "").statusCode()).isEqualTo(409);
         JsonNode page = json.readTree(api.get("/api/v1/training-jobs?tag=e2e&state=SUCCEEDED").body());

@@ -3,12 +3,15 @@ package org.robustlab.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -119,7 +122,7 @@ class SweepFlowTest extends RealServerTest {
             HttpResponse<byte[]> png = http.send(api.request("/api/v1/sweeps/" + id + "/plots/" + chart + ".png").build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(png.statusCode()).as(chart).isEqualTo(200);
-            java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png.body()));
+            BufferedImage image = ImageIO.read(new ByteArrayInputStream(png.body()));
             assertThat(image).as(chart).isNotNull();
             assertThat(image.getWidth()).isEqualTo(800);
         }

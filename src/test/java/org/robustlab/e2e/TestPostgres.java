@@ -6,6 +6,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -42,7 +43,7 @@ record TestPostgres(String url, String user, String password) {
             // databases of earlier runs are dropped here rather than after the class: a server may keep its
             // connections open until its JVM ends
             List<String> old = new ArrayList<>();
-            try (java.sql.ResultSet rs = s.executeQuery("select datname from pg_database where datname like '" + prefix + "%'")) {
+            try (ResultSet rs = s.executeQuery("select datname from pg_database where datname like '" + prefix + "%'")) {
                 while (rs.next()) {
                     old.add(rs.getString(1));
                 }

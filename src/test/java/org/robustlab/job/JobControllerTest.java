@@ -9,12 +9,23 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
+import org.robustlab.config.RobustLabProperties;
+import org.robustlab.config.SseStreams;
+import org.robustlab.execution.JobState;
+import org.robustlab.problem.ConflictException;
+import org.robustlab.problem.NotFoundException;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
@@ -31,14 +42,11 @@ class JobControllerTest {
     JobService jobs;
 
     @MockitoBean
-    org.robustlab.config.SseStreams streams;
-
-    @MockitoBean
-    org.robustlab.retention.DeletionService deletions;
+    SseStreams streams;
 
     /** The properties the request-size filter reads, bound from application.yml as in the service. */
-    @org.springframework.boot.test.context.TestConfiguration
-    @org.springframework.boot.context.properties.EnableConfigurationProperties(org.robustlab.config.RobustLabProperties.class)
+    @TestConfiguration
+    @EnableConfigurationProperties(RobustLabProperties.class)
     static class Properties {}
 
     @Test
@@ -63,11 +71,11 @@ class JobControllerTest {
     @Test
     void unknownIdIs404AndAFinishedJobCannotBeCancelled() throws Exception {
         UUID id = UUID.randomUUID();
-        when(jobs.get(id)).thenThrow(JobNotFoundException.forId("training job", id));
+        when(jobs.get(id)).thenThrow(NotFoundException.forId("training job", id));
         mvc.perform(get("/api/v1/training-jobs/" + id))
                 .andExpect(status().isNotFound())
                 .andExpect(jsonPath("$.detail").value("no training job with id " + id));
-        when(jobs.cancel(any())).thenThrow(new IllegalTransitionException("training job is SUCCEEDED"));
+        when(jobs.cancel(any())).thenThrow(new ConflictException("training job is SUCCEEDED"));
         mvc.perform(post("/api/v1/training-jobs/" + id + "/cancel"))
                 .andExpect(status().isConflict())
                 .andExpect(jsonPath("$.type").value("https://robustlab.org/problems/illegal-transition"));
@@ -76,7 +84,7 @@ class JobControllerTest {
     @Test
     void aWriteThatRacesADeletionIsAConflictNotAServerError() throws Exception {
         UUID id = UUID.randomUUID();
-        when(jobs.cancel(id)).thenThrow(new org.springframework.dao.DataIntegrityViolationException("FK_MODEL violated: secret internals"));
+        when(jobs.cancel(id)).thenThrow(new DataIntegrityViolationException("FK_MODEL violated: secret internals"));
         mvc.perform(post("/api/v1/training-jobs/" + id + "/cancel"))
                 .andExpect(status().isConflict())
                 .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
@@ -108,8 +116,8 @@ class JobControllerTest {
     void submitAnswers202WithLocation() throws Exception {
         UUID id = UUID.randomUUID();
         when(jobs.submit(any())).thenReturn(new TrainingJobView(id, null, JobState.QUEUED, "arr", "fashion-mnist", "small-cnn",
-                java.util.Set.of(), new TrainingJobView.Progress(0, 1, 0, 0, 0, null), null, java.util.List.of(), null, null, "alice", 0,
-                java.time.Instant.now(), null, null, null, null, null));
+                Set.of(), new TrainingJobView.Progress(0, 1, 0, 0, 0, null), null, List.of(), null, null, "alice", 0,
+                Instant.now(), null, null, null, null, null));
         mvc.perform(post("/api/v1/training-jobs").contentType(MediaType.APPLICATION_JSON).content("{\"dataset\": \"fashion-mnist\"}"))
                 .andExpect(status().isAccepted())
                 .andExpect(header().string("Location", "/api/v1/training-jobs/" + id))

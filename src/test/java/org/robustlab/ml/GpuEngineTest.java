@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -37,6 +39,7 @@ import org.robustlab.ml.model.Forward;
 import org.robustlab.ml.model.ModelSpec;
 import org.robustlab.ml.model.Models;
 import org.robustlab.ml.training.Checkpoints;
+import org.robustlab.ml.training.Method;
 import org.robustlab.ml.training.Schedule;
 import org.robustlab.ml.training.Sgd;
 import org.robustlab.ml.training.TrainingLoop;
@@ -46,6 +49,7 @@ import org.robustlab.ml.training.TrainingResult;
 import org.robustlab.ml.training.TrainingStep;
 import org.robustlab.testing.RequiresGpu;
 import org.robustlab.testing.SyntheticData;
+import org.robustlab.testing.UntrainedModels;
 
 /**
  * The engine on a GPU: every training method, every attack, an evaluation, a training run with its
@@ -97,7 +101,7 @@ class GpuEngineTest {
                 TrainingStep.StepLosses lossDevice = step(onDevice, dev, spec, method, x, y);
                 assertThat(lossDevice.loss()).isFinite().isPositive();
                 assertThat(lossDevice.correct()).isBetween(0, 16);
-                if (method.method() == org.robustlab.ml.training.Method.STANDARD) {
+                if (method.method() == Method.STANDARD) {
                     // cuDNN may use TF32 for convolutions: agreement to about 1e-3, not to the last bit
                     assertThat(lossDevice.loss()).isCloseTo(lossCpu.loss(), within(2e-3f * Math.max(1f, lossCpu.loss())));
                 }
@@ -144,7 +148,7 @@ class GpuEngineTest {
     void everyAttackRunsOnTheDevice(AttackSpec spec) {
         try (NDManager manager = NDManager.newBaseManager(device)) {
             Engine.getInstance().setRandomSeed(5);
-            try (Model model = org.robustlab.testing.UntrainedModels.smallCnn(manager)) {
+            try (Model model = UntrainedModels.smallCnn(manager)) {
                 Block block = model.getBlock();
                 NDArray x = manager.randomUniform(0f, 1f, new Shape(12, 1, 28, 28));
                 NDArray y = Forward.logits(block, x, false).argMax(1).toType(DataType.INT32, false);
@@ -203,7 +207,7 @@ class GpuEngineTest {
     void deviceMemoryStaysFlatOverManyArrSteps() {
         ModelSpec spec = ModelSpec.of(Architecture.SMALL_CNN, DatasetId.FASHION_MNIST);
         TrainingMethod arr = TrainingMethod.arr(1f, Divergence.KL, AttackSpec.fgsmRandomStart(0.1f));
-        Map<Integer, Long> used = new java.util.TreeMap<>();
+        Map<Integer, Long> used = new TreeMap<>();
         try (NDManager manager = NDManager.newBaseManager(device); Model model = Models.create(spec, manager)) {
             List<NDArray> params = new ArrayList<>();
             for (Parameter p : model.getBlock().getParameters().values()) {
@@ -254,7 +258,7 @@ class GpuEngineTest {
     }
 
     private static float[] randomPixels(int n, long seed) {
-        java.util.Random r = new java.util.Random(seed);
+        Random r = new Random(seed);
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {
             out[i] = r.nextFloat();

@@ -1,7 +1,5 @@
 package org.robustlab.runner;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,6 +9,9 @@ import org.robustlab.evaluation.EvaluationPlans;
 import org.robustlab.job.CreateTrainingJobRequest;
 import org.robustlab.job.TrainingPlans;
 import org.robustlab.ml.training.TrainingPlan;
+import org.robustlab.worker.WorkerJson;
+import org.robustlab.worker.WorkerMain;
+import org.robustlab.worker.WorkerTask;
 
 /**
  * Writes the two task files the GPU script (scripts/gpu/run.sh) hands to {@link WorkerMain}, made the
@@ -21,8 +22,6 @@ import org.robustlab.ml.training.TrainingPlan;
  * <p>{@code GpuTaskFiles OUT_DIR TRAIN_IMAGES EPOCHS TEST_POINTS ARCHITECTURE}
  */
 public final class GpuTaskFiles {
-
-    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().setPrettyPrinting().create();
 
     private GpuTaskFiles() {}
 
@@ -40,7 +39,7 @@ public final class GpuTaskFiles {
                 epochs, 128, new CreateTrainingJobRequest.OptimizerRequest("sgd", 0.05, 0.9, 5e-4, false),
                 new CreateTrainingJobRequest.ScheduleRequest("constant", null, null), null, null, null, 1L, null, "gpu");
         TrainingPlan plan = TrainingPlans.from(request);
-        Files.writeString(out.resolve("train.json"), GSON.toJson(new WorkerTask("train", plan, work + "/train", "gpu-run/data",
+        Files.writeString(out.resolve("train.json"), WorkerJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(new WorkerTask("train", plan, work + "/train", "gpu-run/data",
                 false, "gpu0", null)));
         CreateEvaluationRequest evaluation = new CreateEvaluationRequest(null, null, null, testPoints, List.of(
                 new CreateEvaluationRequest.AttackRequest("pgd", 0.1, 20, null, null, null, null, null, null, null),
@@ -49,7 +48,7 @@ public final class GpuTaskFiles {
         WorkerTask.EvaluationTask task = new WorkerTask.EvaluationTask(architecture, "fashion-mnist", work + "/train/last",
                 "ARR " + architecture + ", last checkpoint", EvaluationPlans.attacks(evaluation), testPoints, 0L,
                 work + "/eval/report.json", Map.of(), null, work + "/eval/plots");
-        Files.writeString(out.resolve("eval.json"), GSON.toJson(new WorkerTask("evaluate", null, work + "/eval", "gpu-run/data",
+        Files.writeString(out.resolve("eval.json"), WorkerJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(new WorkerTask("evaluate", null, work + "/eval", "gpu-run/data",
                 false, "gpu0", task)));
         System.out.println("task files in " + out + ": train.json (" + plan.method().method().id() + ", " + trainImages + " images, "
                 + epochs + " epochs), eval.json (PGD-20 and the ensemble on " + testPoints + " test points)");

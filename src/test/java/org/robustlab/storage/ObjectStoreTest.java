@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
@@ -88,8 +89,8 @@ class ObjectStoreTest {
         ObjectStore store = stores.get(which);
         byte[] a = new byte[2 * 1024 * 1024];
         byte[] b = new byte[2 * 1024 * 1024];
-        java.util.Arrays.fill(a, (byte) 'a');
-        java.util.Arrays.fill(b, (byte) 'b');
+        Arrays.fill(a, (byte) 'a');
+        Arrays.fill(b, (byte) 'b');
         Path fa = Files.write(temp.resolve("a-" + which), a);
         Path fb = Files.write(temp.resolve("b-" + which), b);
         store.put("race/object", fa);

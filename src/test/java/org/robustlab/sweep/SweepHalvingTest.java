@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 class SweepHalvingTest {
@@ -37,7 +38,7 @@ class SweepHalvingTest {
         List<SweepHalving.Ranked> r = SweepHalving.decide(scores, 2);
         assertThat(r).extracting(SweepHalving.Ranked::config).containsExactly("b", "f", "a", "e", "d", "c");
         assertThat(r).extracting(SweepHalving.Ranked::continues).containsExactly(true, true, true, false, false, false);
-        assertThat(r.get(2).score()).isEqualTo(0.3, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(r.get(2).score()).isEqualTo(0.3, Assertions.within(1e-12));
         assertThat(r.get(5).score()).isNaN();
 
         Map<String, List<Double>> failed = new LinkedHashMap<>();

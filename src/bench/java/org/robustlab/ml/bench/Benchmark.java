@@ -16,6 +16,9 @@ import com.google.gson.JsonObject;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import org.robustlab.ml.attack.AttackSpec;
 import org.robustlab.ml.attack.GradientAttack;
 import org.robustlab.ml.data.BatchLoader;
@@ -124,7 +128,7 @@ public final class Benchmark {
         Map<String, Double> oursMib = new LinkedHashMap<>();
         Map<String, Double> theirsMib = new LinkedHashMap<>();
         try (TorchEager eager = torch ? TorchEager.start(gpu) : null;
-                java.io.PrintWriter jsonl = out == null ? null : new java.io.PrintWriter(Files.newBufferedWriter(out), true)) {
+                PrintWriter jsonl = out == null ? null : new PrintWriter(Files.newBufferedWriter(out), true)) {
             if (eager != null) {
                 System.out.println("# PyTorch eager: " + eager.info());
             }
@@ -229,7 +233,7 @@ public final class Benchmark {
         }
     }
 
-    private static void record(java.io.PrintWriter jsonl, Row row, String side, Timing t) {
+    private static void record(PrintWriter jsonl, Row row, String side, Timing t) {
         if (jsonl == null) {
             return;
         }
@@ -281,7 +285,7 @@ public final class Benchmark {
         lines.add("# oneDNN ISA: " + oneDnnIsa());
         if (device.isGpu()) {
             lines.add(String.format(Locale.ROOT, "# GPU: %s; CUDA runtime %s; compute capability %s", gpuDescription(),
-                    engine.cudaVersion(), ai.djl.util.cuda.CudaUtils.getComputeCapability(0)));
+                    engine.cudaVersion(), CudaUtils.getComputeCapability(0)));
         }
         return lines;
     }
@@ -355,7 +359,7 @@ public final class Benchmark {
 
     /** Time to build a batch (host side and NDArray creation) against the time a standard step takes to use it. */
     static void loading(double smallCnnStepMs, double resnetStepMs) {
-        java.util.Random random = new java.util.Random(1);
+        Random random = new Random(1);
         byte[] fm = new byte[20000 * 784];
         byte[] cifar = new byte[20000 * 3072];
         random.nextBytes(fm);
@@ -537,12 +541,12 @@ public final class Benchmark {
     static final class TorchEager implements AutoCloseable {
         private final Process process;
         private final BufferedReader out;
-        private final java.io.Writer in;
+        private final Writer in;
 
         private TorchEager(Process process) {
             this.process = process;
             this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            this.in = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+            this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         }
 
         static TorchEager start(boolean gpu) throws IOException {

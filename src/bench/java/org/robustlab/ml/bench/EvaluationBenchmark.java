@@ -19,6 +19,7 @@ import org.robustlab.ml.evaluation.RobustnessEvaluator;
 import org.robustlab.ml.evaluation.RobustnessReport;
 import org.robustlab.ml.loss.Divergence;
 import org.robustlab.ml.model.Architecture;
+import org.robustlab.ml.model.Forward;
 import org.robustlab.ml.model.ModelSpec;
 import org.robustlab.ml.model.Models;
 import org.robustlab.ml.training.Checkpoints;
@@ -150,7 +151,7 @@ public final class EvaluationBenchmark {
         BatchLoader loader = new BatchLoader(unlabelled, n, false, false, 0);
         int[] labels;
         try (NDManager s = manager.newSubManager()) {
-            labels = org.robustlab.ml.model.Forward.predictions(block, loader.batch(s, 0, 0).x());
+            labels = Forward.predictions(block, loader.batch(s, 0, 0).x());
         }
         return new ImageDataset("synthetic", id.shape(), id.numClasses(), pixels, labels, id.classNames());
     }

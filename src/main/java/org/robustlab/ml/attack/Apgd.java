@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.GradientCollector;
+import java.util.function.BooleanSupplier;
 import org.robustlab.ml.loss.Losses;
 import org.robustlab.ml.model.Forward;
 import org.robustlab.ml.nd.Scalars;
@@ -35,13 +36,13 @@ public final class Apgd implements Attack {
     private static final double OSCILLATION_FRACTION = 0.75;
 
     private final AttackSpec spec;
-    private final java.util.function.BooleanSupplier cancelled;
+    private final BooleanSupplier cancelled;
 
     public Apgd(AttackSpec spec) {
         this(spec, () -> false);
     }
 
-    public Apgd(AttackSpec spec, java.util.function.BooleanSupplier cancelled) {
+    public Apgd(AttackSpec spec, BooleanSupplier cancelled) {
         this.cancelled = cancelled;
         if (spec.type() != AttackSpec.AttackType.APGD_CE && spec.type() != AttackSpec.AttackType.APGD_DLR
                 && spec.type() != AttackSpec.AttackType.APGD_T) {

@@ -2,6 +2,8 @@ package org.robustlab.ml.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 
 /**
  * An attack: adversarial examples for images {@code x} in [0,1] (N,C,H,W) with labels {@code y}.
@@ -19,9 +21,9 @@ public interface Attack {
 
     /**
      * As {@link #of(AttackSpec, long)}; the long attacks (APGD, Square, the ensemble) check
-     * {@code cancelled} at every iteration and stop with a {@link java.util.concurrent.CancellationException}.
+     * {@code cancelled} at every iteration and stop with a {@link CancellationException}.
      */
-    static Attack of(AttackSpec spec, long seed, java.util.function.BooleanSupplier cancelled) {
+    static Attack of(AttackSpec spec, long seed, BooleanSupplier cancelled) {
         return switch (spec.type()) {
             case FGSM, PGD -> new GradientAttack(spec);
             case APGD_CE, APGD_DLR, APGD_T -> new Apgd(spec, cancelled);
@@ -30,10 +32,10 @@ public interface Attack {
         };
     }
 
-    /** Throws a {@link java.util.concurrent.CancellationException} when {@code cancelled} says so. */
-    static void check(java.util.function.BooleanSupplier cancelled) {
+    /** Throws a {@link CancellationException} when {@code cancelled} says so. */
+    static void check(BooleanSupplier cancelled) {
         if (cancelled.getAsBoolean()) {
-            throw new java.util.concurrent.CancellationException("attack cancelled");
+            throw new CancellationException("attack cancelled");
         }
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * The AutoAttack-style ensemble (Croce and Hein, 2020): APGD-CE, then targeted APGD-DLR, then Square.
@@ -18,7 +19,7 @@ public final class EnsembleAttack implements Attack {
         this(spec, seed, () -> false);
     }
 
-    public EnsembleAttack(AttackSpec spec, long seed, java.util.function.BooleanSupplier cancelled) {
+    public EnsembleAttack(AttackSpec spec, long seed, BooleanSupplier cancelled) {
         float eps = spec.epsilon();
         this.stages = List.of(
                 new Apgd(AttackSpec.apgdCe(eps, spec.steps()).withTrainingMode(spec.trainingMode()), cancelled),

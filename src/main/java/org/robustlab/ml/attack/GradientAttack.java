@@ -3,6 +3,7 @@ package org.robustlab.ml.attack;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.GradientCollector;
 import org.robustlab.ml.loss.Losses;
@@ -135,7 +136,7 @@ public final class GradientAttack implements Attack {
         }
         NDArray dir = s.randomNormal(0f, 1f, x.getShape(), x.getDataType(), x.getDevice());
         NDArray norm = dir.square().sum(new int[] {1, 2, 3}, true).sqrt().add(c.tiny());
-        NDArray radius = s.randomUniform(0f, spec.epsilon(), new ai.djl.ndarray.types.Shape(x.getShape().get(0), 1, 1, 1),
+        NDArray radius = s.randomUniform(0f, spec.epsilon(), new Shape(x.getShape().get(0), 1, 1, 1),
                 x.getDataType(), x.getDevice());
         return projectL2(c, x.add(dir.div(norm).mul(radius)));
     }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import java.util.function.BooleanSupplier;
 import org.robustlab.ml.loss.Losses;
 import org.robustlab.ml.model.Forward;
 import org.robustlab.ml.nd.Scalars;
@@ -37,13 +38,13 @@ public final class SquareAttack implements Attack {
 
     private final AttackSpec spec;
     private final long seed;
-    private final java.util.function.BooleanSupplier cancelled;
+    private final BooleanSupplier cancelled;
 
     public SquareAttack(AttackSpec spec, long seed) {
         this(spec, seed, () -> false);
     }
 
-    public SquareAttack(AttackSpec spec, long seed, java.util.function.BooleanSupplier cancelled) {
+    public SquareAttack(AttackSpec spec, long seed, BooleanSupplier cancelled) {
         this.spec = spec;
         this.seed = seed;
         this.cancelled = cancelled;

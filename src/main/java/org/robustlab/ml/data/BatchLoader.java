@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.Random;
 
 /**
@@ -92,7 +93,7 @@ public final class BatchLoader {
         if (!shuffle) {
             if (cachedOrder == null) {
                 cachedOrder = new int[data.size()];
-                java.util.Arrays.setAll(cachedOrder, i -> i);
+                Arrays.setAll(cachedOrder, i -> i);
             }
             return cachedOrder;
         }

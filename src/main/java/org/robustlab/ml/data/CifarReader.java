@@ -1,5 +1,6 @@
 package org.robustlab.ml.data;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -29,7 +30,7 @@ public final class CifarReader {
         int example = 0;
         byte[] record = new byte[recordSize];
         for (Path file : files) {
-            try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
                 while (in.readNBytes(record, 0, recordSize) == recordSize) {
                     int label = record[labelBytes - 1] & 0xFF;
                     if (label >= numClasses) {

@@ -41,7 +41,7 @@ public final class IdxReader {
                 throw new DatasetFormatException(file.getFileName() + ": not an IDX file (magic 0x" + Integer.toHexString(magic) + ")");
             }
             return in.readInt();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new DatasetFormatException(file.getFileName() + ": cannot read its header: " + e.getMessage());
         }
     }

@@ -3,15 +3,17 @@ package org.robustlab.ml.evaluation;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntConsumer;
 import org.robustlab.ml.attack.Attack;
 import org.robustlab.ml.attack.AttackSpec;
 import org.robustlab.ml.data.BatchLoader;
@@ -44,7 +46,7 @@ public final class Diagnostics {
 
     private final int batchSize;
     private BooleanSupplier cancelled = () -> false;
-    private java.util.function.IntConsumer progress = done -> {};
+    private IntConsumer progress = done -> {};
 
     /** The number of stages {@link #run} reports through {@link #optProgress}. */
     public static final int STAGES = 9;
@@ -59,7 +61,7 @@ public final class Diagnostics {
     }
 
     /** Told the number of stages done (of {@link #STAGES}) after each one. */
-    public Diagnostics optProgress(java.util.function.IntConsumer progress) {
+    public Diagnostics optProgress(IntConsumer progress) {
         this.progress = progress;
         return this;
     }
@@ -304,7 +306,7 @@ public final class Diagnostics {
                     String.format(Locale.ROOT, "clean / PGD-20 at epsilon %.3g / perturbation (amplified); captions: predicted class", eps),
                     List.of("clean", "adversarial", "perturbation"),
                     List.of(x.toFloatArray(), adv.toFloatArray(), amplified.toFloatArray()), List.of(false, false, false),
-                    java.util.Arrays.asList(captions(cleanPred, labels, names), captions(advPred, labels, names), null),
+                    Arrays.asList(captions(cleanPred, labels, names), captions(advPred, labels, names), null),
                     count, c, h, w));
             Forward.trackParameterGradients(model, false);
             NDArray grad;
@@ -334,7 +336,7 @@ public final class Diagnostics {
 
     private void checkCancelled() {
         if (cancelled.getAsBoolean()) {
-            throw new java.util.concurrent.CancellationException("evaluation cancelled");
+            throw new CancellationException("evaluation cancelled");
         }
     }
 }

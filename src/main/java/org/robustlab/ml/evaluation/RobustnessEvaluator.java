@@ -9,10 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
-import org.robustlab.ml.attack.AttackSpec;
 import org.robustlab.ml.attack.Attack;
+import org.robustlab.ml.attack.AttackSpec;
 import org.robustlab.ml.data.BatchLoader;
 import org.robustlab.ml.data.ImageDataset;
 import org.robustlab.ml.model.Forward;
@@ -35,7 +36,7 @@ public final class RobustnessEvaluator {
         this.seed = seed;
     }
 
-    /** Checked between batches; evaluation stops with {@link java.util.concurrent.CancellationException}. */
+    /** Checked between batches; evaluation stops with {@link CancellationException}. */
     public RobustnessEvaluator optCancellation(BooleanSupplier cancelled) {
         this.cancelled = cancelled;
         return this;
@@ -143,7 +144,7 @@ public final class RobustnessEvaluator {
 
     private void checkCancelled() {
         if (cancelled.getAsBoolean()) {
-            throw new java.util.concurrent.CancellationException("evaluation cancelled");
+            throw new CancellationException("evaluation cancelled");
         }
     }
 

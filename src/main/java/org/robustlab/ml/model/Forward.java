@@ -2,6 +2,7 @@ package org.robustlab.ml.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
@@ -27,7 +28,7 @@ public final class Forward {
 
     /** The index of the largest logit of each row. */
     public static int[] classes(NDArray logits) {
-        return logits.argMax(1).toType(ai.djl.ndarray.types.DataType.INT32, false).toIntArray();
+        return logits.argMax(1).toType(DataType.INT32, false).toIntArray();
     }
 
     /**

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.robustlab.ml.nd.Devices;
 
 /**
  * Per-channel normalisation {@code (x - mean) / std} as the model's first layer, so that inputs and
@@ -52,7 +53,7 @@ public final class Normalize extends AbstractBlock {
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
         NDArray[] cached = onDevice;
-        if (cached != null && !cached[0].isReleased() && org.robustlab.ml.nd.Devices.same(cached[0].getDevice(), x.getDevice())) {
+        if (cached != null && !cached[0].isReleased() && Devices.same(cached[0].getDevice(), x.getDevice())) {
             return new NDList(x.sub(cached[0]).div(cached[1]));
         }
         NDArray m = x.getManager().create(mean, shape()).toDevice(x.getDevice(), false);

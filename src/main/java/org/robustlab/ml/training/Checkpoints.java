@@ -2,8 +2,12 @@ package org.robustlab.ml.training;
 
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -11,10 +15,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.robustlab.ml.model.Models;
 import org.robustlab.ml.model.Safetensors;
 
 /**
@@ -47,7 +53,7 @@ public final class Checkpoints {
         model.save(tmp, MODEL_NAME);
         Safetensors.write(model.getBlock(), tmp.resolve(SAFETENSORS_FILE), metadata, state.steps());
         if (optimizer != null) {
-            try (DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(tmp.resolve("optimizer.bin"))))) {
+            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp.resolve("optimizer.bin"))))) {
                 float[][] buffers = optimizer.state();
                 out.writeInt(buffers.length);
                 for (float[] b : buffers) {
@@ -87,8 +93,8 @@ public final class Checkpoints {
      * closed and tracking is switched back on for the trained ones.
      */
     public static void restoreParameters(Path dir, Model model) throws IOException {
-        List<ai.djl.ndarray.NDArray> old = new java.util.ArrayList<>();
-        for (ai.djl.nn.Parameter p : model.getBlock().getParameters().values()) {
+        List<NDArray> old = new ArrayList<>();
+        for (Parameter p : model.getBlock().getParameters().values()) {
             old.add(p.getArray());
         }
         try {
@@ -96,17 +102,17 @@ public final class Checkpoints {
         } catch (MalformedModelException e) {
             throw new IOException(dir + ": malformed parameters: " + e.getMessage(), e);
         }
-        for (ai.djl.nn.Parameter p : model.getBlock().getParameters().values()) {
-            if (org.robustlab.ml.model.Models.isTrainable(p)) {
+        for (Parameter p : model.getBlock().getParameters().values()) {
+            if (Models.isTrainable(p)) {
                 p.getArray().setRequiresGradient(true);
             }
         }
-        old.forEach(ai.djl.ndarray.NDArray::close);
+        old.forEach(NDArray::close);
     }
 
     /** Loads the SGD momentum buffers of a checkpoint folder. */
     static void restoreOptimizer(Path dir, Sgd optimizer) throws IOException {
-        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(dir.resolve("optimizer.bin"))))) {
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(dir.resolve("optimizer.bin"))))) {
             float[][] buffers = new float[in.readInt()][];
             for (int i = 0; i < buffers.length; i++) {
                 buffers[i] = new float[in.readInt()];

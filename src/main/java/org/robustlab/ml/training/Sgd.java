@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 import java.util.List;
 import org.robustlab.ml.nd.Scalars;
 
@@ -107,7 +108,7 @@ public final class Sgd {
         int offset = 0;
         for (int i = 0; i < params.size(); i++) {
             int n = (int) params.get(i).getShape().size();
-            out[i] = java.util.Arrays.copyOfRange(all, offset, offset + n);
+            out[i] = Arrays.copyOfRange(all, offset, offset + n);
             offset += n;
         }
         return out;

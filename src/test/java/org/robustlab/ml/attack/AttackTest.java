@@ -6,12 +6,15 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
+import ai.djl.nn.Blocks;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -19,14 +22,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.robustlab.ml.data.DatasetId;
 import org.robustlab.ml.loss.Losses;
-import org.robustlab.ml.model.Architecture;
 import org.robustlab.ml.model.Forward;
-import org.robustlab.ml.model.ModelSpec;
 import org.robustlab.ml.model.Models;
 import org.robustlab.ml.model.NamedSequential;
 import org.robustlab.ml.model.Normalize;
+import org.robustlab.testing.UntrainedModels;
 
 class AttackTest {
 
@@ -39,7 +40,7 @@ class AttackTest {
     void setUp() {
         manager = NDManager.newBaseManager();
         Engine.getInstance().setRandomSeed(3);
-        model = org.robustlab.testing.UntrainedModels.smallCnn(manager);
+        model = UntrainedModels.smallCnn(manager);
         x = manager.randomUniform(0f, 1f, new Shape(16, 1, 28, 28));
         y = manager.randomInteger(0, 10, new Shape(16), DataType.INT32);
     }
@@ -139,10 +140,10 @@ class AttackTest {
             Block block = new NamedSequential()
                     .add("normalize", new Normalize(new float[] {0.5f}, new float[] {0.25f}))
                     .add("net", new NamedSequential()
-                            .add("conv", ai.djl.nn.convolutional.Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(2).build())
-                            .add("act", ai.djl.nn.Activation.tanhBlock())
-                            .add("flat", ai.djl.nn.Blocks.batchFlattenBlock())
-                            .add("fc", ai.djl.nn.core.Linear.builder().setUnits(3).build()));
+                            .add("conv", Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(2).build())
+                            .add("act", Activation.tanhBlock())
+                            .add("flat", Blocks.batchFlattenBlock())
+                            .add("fc", Linear.builder().setUnits(3).build()));
             block.initialize(m, DataType.FLOAT64, new Shape(2, 1, 5, 5));
             NDArray input = m.randomUniform(0f, 1f, new Shape(2, 1, 5, 5)).toType(DataType.FLOAT64, false);
             NDArray labels = m.create(new int[] {0, 2});

@@ -11,16 +11,16 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.robustlab.ml.data.DatasetId;
-import org.robustlab.ml.model.Architecture;
+import org.robustlab.ml.loss.Losses;
 import org.robustlab.ml.model.Forward;
-import org.robustlab.ml.model.ModelSpec;
-import org.robustlab.ml.model.Models;
+import org.robustlab.testing.UntrainedModels;
 
 /** Invariants of APGD, Square and the ensemble, and the DLR losses on logits worked out by hand. */
 class StrongAttackTest {
@@ -34,7 +34,7 @@ class StrongAttackTest {
     void setUp() {
         manager = NDManager.newBaseManager();
         Engine.getInstance().setRandomSeed(5);
-        model = org.robustlab.testing.UntrainedModels.smallCnn(manager);
+        model = UntrainedModels.smallCnn(manager);
         x = manager.randomUniform(0f, 1f, new Shape(12, 1, 28, 28));
         // labels = the model's own predictions, so that every example starts correctly classified and is attacked
         y = Forward.logits(model.getBlock(), x, false).argMax(1).toType(DataType.INT32, false);
@@ -72,8 +72,8 @@ class StrongAttackTest {
         // for examples it does not fool: its loss is at least the clean loss.
         Block block = model.getBlock();
         NDArray adv = Attack.of(AttackSpec.apgdCe(0.05f, 20), 1).perturb(block, x, y);
-        float[] clean = org.robustlab.ml.loss.Losses.crossEntropyPerExample(Forward.logits(block, x, false), y).toFloatArray();
-        float[] attacked = org.robustlab.ml.loss.Losses.crossEntropyPerExample(Forward.logits(block, adv, false), y).toFloatArray();
+        float[] clean = Losses.crossEntropyPerExample(Forward.logits(block, x, false), y).toFloatArray();
+        float[] attacked = Losses.crossEntropyPerExample(Forward.logits(block, adv, false), y).toFloatArray();
         for (int i = 0; i < clean.length; i++) {
             assertThat(attacked[i]).as("example %d", i).isGreaterThan(clean[i]);
         }
@@ -144,8 +144,8 @@ class StrongAttackTest {
                 NDArray ys = y.duplicate();
                 ys.attach(step);
                 Attack attack = Attack.of(spec, 1, () -> ++calls[0] > 3);
-                org.assertj.core.api.Assertions.assertThatThrownBy(() -> attack.perturb(block, xs, ys))
-                        .as(spec.label()).isInstanceOf(java.util.concurrent.CancellationException.class);
+                Assertions.assertThatThrownBy(() -> attack.perturb(block, xs, ys))
+                        .as(spec.label()).isInstanceOf(CancellationException.class);
                 assertThat(step.getManagedArrays()).as(spec.label()).hasSize(2);
             }
             AttackTest.assertNoGradientOnParameters(block);

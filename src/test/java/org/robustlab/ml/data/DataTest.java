@@ -13,9 +13,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.robustlab.testing.SyntheticData;
 
 /** Readers on small files written in the official formats. */
 class DataTest {
@@ -125,7 +128,7 @@ class DataTest {
 
     @Test
     void splitsAndSamplesAreDeterministicAndDisjoint() {
-        ImageDataset data = org.robustlab.testing.SyntheticData.squares(100, 1, 8, 4, 3);
+        ImageDataset data = SyntheticData.squares(100, 1, 8, 4, 3);
         ImageDataset.Split a = data.split(20, 7);
         ImageDataset.Split b = data.split(20, 7);
         assertThat(a.validation().size()).isEqualTo(20);
@@ -137,14 +140,14 @@ class DataTest {
         assertThat(ImageDataset.permutation(100, 7)).isEqualTo(ImageDataset.permutation(100, 7))
                 .isNotEqualTo(ImageDataset.permutation(100, 8));
         int[] perm = ImageDataset.permutation(100, 7);
-        assertThat(Arrays.stream(perm).sorted().toArray()).isEqualTo(java.util.stream.IntStream.range(0, 100).toArray());
+        assertThat(Arrays.stream(perm).sorted().toArray()).isEqualTo(IntStream.range(0, 100).toArray());
         assertThat(data.first(10).size()).isEqualTo(10);
         assertThat(data.sample(10, 1).size()).isEqualTo(10);
     }
 
     @Test
     void batchesArePureFunctionsOfSeedEpochAndIndexAndStayInTheUnitBox() {
-        ImageDataset data = org.robustlab.testing.SyntheticData.squares(50, 3, 32, 10, 3);
+        ImageDataset data = SyntheticData.squares(50, 3, 32, 10, 3);
         BatchLoader loader = new BatchLoader(data, 16, true, true, 5);
         assertThat(loader.batchesPerEpoch()).isEqualTo(4);
         try (NDManager m = NDManager.newBaseManager()) {
@@ -172,11 +175,11 @@ class DataTest {
         boolean sawFlip = false;
         boolean sawShift = false;
         for (int seed = 0; seed < 500 && !(sawFlip && sawShift); seed++) {
-            java.util.Random r = new java.util.Random(seed);
+            Random r = new Random(seed);
             int dy = r.nextInt(9) - 4;
             int dx = r.nextInt(9) - 4;
             boolean flip = r.nextBoolean();
-            BatchLoader.cropAndFlip(src, dst, 0, shape, new java.util.Random(seed));
+            BatchLoader.cropAndFlip(src, dst, 0, shape, new Random(seed));
             if (dy == 0 && dx == 0 && flip) {
                 assertThat(dst[0]).isEqualTo(src[3]);
                 assertThat(dst[3]).isEqualTo(src[0]);

@@ -6,7 +6,9 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.robustlab.ml.data.DatasetId;
 
@@ -49,9 +51,9 @@ class ModelsTest {
     void smallCnnIsInitialisedAsTheTradesCodeDoes() {
         try (NDManager manager = NDManager.newBaseManager();
                 Model model = Models.create(ModelSpec.of(Architecture.SMALL_CNN, DatasetId.FASHION_MNIST), manager)) {
-            ai.djl.nn.Block net = NamedSequential.child(model.getBlock(), "net");
-            ai.djl.nn.Block features = NamedSequential.child(net, "feature_extractor");
-            ai.djl.nn.Block classifier = NamedSequential.child(net, "classifier");
+            Block net = NamedSequential.child(model.getBlock(), "net");
+            Block features = NamedSequential.child(net, "feature_extractor");
+            Block classifier = NamedSequential.child(net, "classifier");
             float[] conv2 = NamedSequential.child(features, "conv2").getDirectParameters().get("weight").getArray().toFloatArray();
             double mean = 0;
             double sq = 0;
@@ -62,9 +64,9 @@ class ModelsTest {
             mean /= conv2.length;
             double std = Math.sqrt(sq / conv2.length - mean * mean);
             assertThat(conv2.length).isEqualTo(32 * 32 * 9);
-            assertThat(std).isCloseTo(Math.sqrt(2.0 / 288), org.assertj.core.data.Offset.offset(0.004));
+            assertThat(std).isCloseTo(Math.sqrt(2.0 / 288), Offset.offset(0.004));
             assertThat(NamedSequential.child(features, "conv1").getDirectParameters().get("bias").getArray().toFloatArray()).containsOnly(0f);
-            ai.djl.nn.Block fc3 = NamedSequential.child(classifier, "fc3");
+            Block fc3 = NamedSequential.child(classifier, "fc3");
             assertThat(fc3.getDirectParameters().get("weight").getArray().toFloatArray()).containsOnly(0f);
             assertThat(fc3.getDirectParameters().get("bias").getArray().toFloatArray()).containsOnly(0f);
             float[] fc1 = NamedSequential.child(classifier, "fc1").getDirectParameters().get("weight").getArray().toFloatArray();

@@ -18,6 +18,9 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,7 +81,7 @@ class SafetensorsPyTorchTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a safetensors file");
             byte[] bytes = Files.readAllBytes(file);
             Path truncated = dir.resolve("truncated.safetensors");
-            Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length - 1000));
+            Files.write(truncated, Arrays.copyOf(bytes, bytes.length - 1000));
             assertThatThrownBy(() -> Safetensors.load(small.getBlock(), truncated))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("offsets");
         }
@@ -86,7 +89,7 @@ class SafetensorsPyTorchTest {
 
     private static void trainAFewSteps(Model model, ModelSpec spec, NDManager manager) {
         Engine.getInstance().setRandomSeed(5);
-        java.util.List<NDArray> params = new java.util.ArrayList<>();
+        List<NDArray> params = new ArrayList<>();
         for (Parameter p : model.getBlock().getParameters().values()) {
             if (Models.isTrainable(p)) {
                 params.add(p.getArray());

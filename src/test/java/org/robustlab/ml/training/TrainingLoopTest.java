@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.robustlab.ml.attack.AttackSpec;
@@ -63,7 +64,7 @@ class TrainingLoopTest {
             if (method.method() == Method.ARR || method.method() == Method.TRADES) {
                 assertThat(m.regularizer()).isPositive();
                 assertThat(m.loss()).isCloseTo(m.crossEntropy() + method.weight() * m.regularizer(),
-                        org.assertj.core.api.Assertions.within(0.05 * m.loss()));
+                        Assertions.within(0.05 * m.loss()));
             } else {
                 assertThat(m.regularizer()).isZero();
             }

@@ -1,9 +1,0 @@
-package org.robustlab.artifact;
-
-/** A stored model file no longer matches its checksum. */
-public class CorruptedArtifactException extends RuntimeException {
-
-    public CorruptedArtifactException(String message) {
-        super(message);
-    }
-}

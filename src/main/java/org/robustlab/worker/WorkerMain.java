@@ -1,0 +1,224 @@
+package org.robustlab.worker;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import java.io.BufferedReader;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import org.robustlab.ml.data.DatasetId;
+import org.robustlab.ml.data.DatasetLocator;
+import org.robustlab.ml.data.ImageDataset;
+import org.robustlab.ml.engine.EngineInfo;
+import org.robustlab.ml.evaluation.Diagnostics;
+import org.robustlab.ml.evaluation.RobustnessEvaluator;
+import org.robustlab.ml.evaluation.RobustnessReport;
+import org.robustlab.ml.model.Architecture;
+import org.robustlab.ml.model.ModelSpec;
+import org.robustlab.ml.model.Models;
+import org.robustlab.ml.training.Cancellation;
+import org.robustlab.ml.training.Checkpoints;
+import org.robustlab.ml.training.EpochMetrics;
+import org.robustlab.ml.training.TrainingListener;
+import org.robustlab.ml.training.TrainingLoop;
+import org.robustlab.ml.training.TrainingResult;
+
+/**
+ * The worker process: one job per JVM, because DJL's PyTorch engine allows one gradient collector
+ * per process, and so that a native crash or an out-of-memory error fails the job, not the service.
+ *
+ * <p>Protocol ({@link WorkerJson}). Argument: the path of a {@link WorkerTask} JSON file. Standard output carries
+ * {@link WorkerEvent}s, one per line after {@value WorkerJson#PREFIX}; anything else is log. Standard input
+ * carries commands: the line {@code cancel} stops the job after the current batch. When standard
+ * input closes, the service is gone, and the worker exits at once (its checkpoints are written
+ * atomically, so nothing is lost but the epoch in progress).
+ */
+public final class WorkerMain {
+
+    /** The exit code of a worker that stopped because it had not heard from its service for its lease. */
+    public static final int LEASE_EXPIRED = 4;
+    /** The exit code of a worker whose service closed its standard input (the service is gone). */
+    public static final int SERVICE_GONE = 3;
+    private static PrintStream events;
+
+    private WorkerMain() {}
+
+    public static void main(String[] args) throws Exception {
+        events = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        System.setOut(System.err);
+        WorkerTask task = WorkerJson.MAPPER.readValue(Files.readString(Path.of(args[0])), WorkerTask.class);
+        Cancellation cancellation = new Cancellation();
+        Thread stdin = new Thread(() -> watchStdin(cancellation), "stdin-watch");
+        stdin.setDaemon(true);
+        stdin.start();
+        if (task.leaseSeconds() > 0) {
+            Thread lease = new Thread(() -> watchLease(task.leaseSeconds()), "lease-watch");
+            lease.setDaemon(true);
+            lease.start();
+        }
+        Device device = Device.fromName(task.device());
+        try {
+            EngineInfo engine = EngineInfo.read();
+            emit(new WorkerEvent.Started(device.toString(), ProcessHandle.current().pid(),
+                    engine.libtorchVersion() + " (" + engine.flavor() + ") from " + engine.folder(), engine.gpus()));
+            if (device.isGpu() && engine.gpus() == 0) {
+                throw new IllegalStateException("this worker was given " + device + ", but libtorch " + engine.libtorchVersion()
+                        + " (" + engine.flavor() + ") sees no GPU; check robustlab.engine.* and the driver");
+            }
+            if (task.kind().equals("train")) {
+                train(task, device, cancellation);
+            } else {
+                evaluate(task, device, cancellation);
+            }
+        } catch (CancellationException e) {
+            emit(WorkerEvent.Finished.of("CANCELLED", "cancelled"));
+        } catch (Throwable e) {
+            String reason = e.getClass().getSimpleName() + ": " + e.getMessage();
+            emit(WorkerEvent.Finished.of("FAILED", reason));
+            e.printStackTrace(System.err);
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    private static void train(WorkerTask task, Device device, Cancellation cancellation) throws IOException {
+        DatasetLocator locator = new DatasetLocator(Path.of(task.dataDir()), task.downloadDatasets());
+        ImageDataset train = locator.load(task.plan().dataset(), true);
+        TrainingResult result = new TrainingLoop(task.plan(), Path.of(task.runDir()), device)
+                .optCancellation(cancellation)
+                .optStopAfter(task.stopAfterEpochs())
+                .optListener(new TrainingListener() {
+                    private long lastBatchEvent;
+
+                    @Override
+                    public void onBatch(BatchProgress p) {
+                        long now = System.nanoTime();
+                        if (now - lastBatchEvent > 200_000_000L || p.batch() == p.batches()) {
+                            lastBatchEvent = now;
+                            emit(new WorkerEvent.Batch(p.epoch(), p.epochs(), p.batch(), p.batches(), p.loss(), p.learningRate()));
+                        }
+                    }
+
+                    @Override
+                    public void onEpoch(EpochMetrics m) {
+                        emit(new WorkerEvent.Epoch(m));
+                    }
+
+                    @Override
+                    public void onCheckpoint(Path directory, int epoch, boolean best) {
+                        emit(new WorkerEvent.Checkpoint(directory.toString(), epoch, best));
+                    }
+                })
+                .run(train);
+        String status = switch (result.status()) {
+            case COMPLETED -> "SUCCEEDED";
+            case CANCELLED -> "CANCELLED";
+            case CATASTROPHIC_OVERFITTING -> "STOPPED";
+            case DIVERGED -> "FAILED";
+        };
+        emit(new WorkerEvent.Finished(status, result.reason(), result.status().name(), result.bestEpoch()));
+    }
+
+    private static void evaluate(WorkerTask task, Device device, Cancellation cancellation) throws Exception {
+        long start = System.nanoTime();
+        WorkerTask.EvaluationTask e = task.evaluation();
+        DatasetId dataset = DatasetId.fromId(e.dataset());
+        DatasetLocator locator = new DatasetLocator(Path.of(task.dataDir()), task.downloadDatasets());
+        ImageDataset test = locator.load(dataset, false);
+        if (e.testSubset() > 0) {
+            test = test.first(e.testSubset());
+        }
+        ModelSpec spec = ModelSpec.of(Architecture.fromId(e.architecture()), dataset);
+        List<Model> loaded = new ArrayList<>();
+        try (NDManager manager = NDManager.newBaseManager(device); AutoCloseable models = () -> loaded.forEach(Model::close)) {
+            Model model = Models.create(spec, manager);
+            loaded.add(model);
+            Checkpoints.restoreParameters(Path.of(e.parametersFile()), model);
+            Map<String, Block> surrogates = new LinkedHashMap<>();
+            if (e.surrogates() != null) {
+                for (var s : e.surrogates().entrySet()) {
+                    Model m = Models.create(ModelSpec.of(Architecture.fromId(s.getValue().architecture()), dataset), manager);
+                    loaded.add(m);
+                    Checkpoints.restoreParameters(Path.of(s.getValue().parametersFile()), m);
+                    surrogates.put(s.getKey(), m.getBlock());
+                }
+            }
+            RobustnessEvaluator evaluator = new RobustnessEvaluator(250, e.seed()).optSurrogates(surrogates);
+            int units = evaluator.totalUnits(test, e.attacks());
+            int total = units + (e.diagnostics() == null ? 0 : Diagnostics.STAGES);
+            RobustnessReport report = evaluator
+                    .optCancellation(cancellation::isCancelled)
+                    .optProgress(done -> emit(new WorkerEvent.Progress(done, total)))
+                    .evaluate(model.getBlock(), manager, test, e.attacks(), e.checkpoint());
+            if (e.diagnostics() != null) {
+                Diagnostics.Result d = new Diagnostics(250).optCancellation(cancellation::isCancelled)
+                        .optProgress(stage -> emit(new WorkerEvent.Progress(units + stage, total)))
+                        .run(model.getBlock(), manager, test, e.diagnostics());
+                Path plots = Path.of(e.plotsDir());
+                Files.createDirectories(plots);
+                for (var p : d.pictures().entrySet()) {
+                    Files.write(plots.resolve(p.getKey() + ".png"), p.getValue());
+                }
+                report = report.withDiagnostics(d.checks(), d.features(), List.copyOf(d.pictures().keySet()));
+            }
+            report = report.withSeconds((System.nanoTime() - start) / 1e9);
+            Files.writeString(Path.of(e.reportFile()), WorkerJson.MAPPER.writeValueAsString(WorkerJson.finite(report)));
+            emit(WorkerEvent.Finished.of("SUCCEEDED", null));
+        }
+    }
+
+    private static volatile long lastHeard = System.nanoTime();
+
+    /**
+     * Ends the process when the service has been silent for {@code seconds}: it is paused, hung or cut off,
+     * and may be declared dead, its job given to another instance; this worker must be gone by then.
+     */
+    private static void watchLease(int seconds) {
+        while (true) {
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (System.nanoTime() - lastHeard > seconds * 1_000_000_000L) {
+                System.err.println("lease expired at " + Instant.now() + ": the service has not been heard from for "
+                        + seconds + " s; stopping");
+                System.err.flush();
+                Runtime.getRuntime().halt(LEASE_EXPIRED);
+            }
+        }
+    }
+
+    private static void watchStdin(Cancellation cancellation) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                lastHeard = System.nanoTime();
+                if (line.trim().equals("cancel")) {
+                    cancellation.cancel();
+                }
+            }
+        } catch (IOException ignored) {
+            // treated as a closed stdin
+        }
+        // The service is gone: stop now, so that a restarted service never finds two workers on one job.
+        Runtime.getRuntime().halt(SERVICE_GONE);
+    }
+
+    static synchronized void emit(WorkerEvent event) {
+        events.println(WorkerJson.line(event));
+    }
+}
