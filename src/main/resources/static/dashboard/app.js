@@ -482,7 +482,7 @@ async function evaluatePage() {
     jsonForm('evaluate-form', [
       {path: 'modelId', size: 38, value: q.get('modelId') || '', label: 'model id'},
       {path: 'testSubset', type: 'number', label: 'test points', value: 1000},
-      {path: 'attacks.type', type: 'checks', choices: ['fgsm', 'pgd', 'apgd-ce', 'apgd-dlr', 'apgd-t', 'square', 'ensemble'], value: ['pgd'], label: 'attacks'},
+      {path: 'attacks.type', type: 'checks', choices: ['fgsm', 'pgd', 'apgd-ce', 'apgd-dlr', 'apgd-t', 'fab', 'fab-t', 'square', 'ensemble'], value: ['pgd'], label: 'attacks'},
       {path: 'epsilons', type: 'list', numbers: true, label: 'epsilons (comma-separated)', value: '0.1'},
       {path: 'attacks.steps', type: 'number', label: 'steps (empty: each attack\'s default)'},
       {path: 'seed', type: 'number'},

@@ -37,21 +37,24 @@ public record CreateEvaluationRequest(
                 allowableValues = {"auto", "cpu", "gpu"}) @Size(max = 40) String device) {
 
     /**
-     * @param type fgsm, pgd, apgd-ce, apgd-dlr, apgd-t, square, transfer or ensemble
+     * @param type fgsm, pgd, apgd-ce, apgd-dlr, apgd-t, fab, fab-t, square, transfer or ensemble
      * @param epsilon L-inf radius in [0,1] pixel units
-     * @param steps PGD steps (default 20); APGD and ensemble iterations (default 100)
+     * @param steps PGD steps (default 20); APGD, FAB and ensemble iterations (default 100)
      * @param stepSize PGD step (default epsilon/4)
-     * @param restarts PGD and APGD restarts, each example keeping its worst case (default 1)
+     * @param restarts PGD, APGD, FAB and Square restarts, each example keeping its worst case (default 1)
      * @param loss ce (default) or cw, for PGD
-     * @param targets apgd-t and ensemble: how many of the most likely wrong classes to target (default 9)
+     * @param targets apgd-t, fab-t and ensemble: how many of the most likely wrong classes to target (default 9)
      * @param queries square and ensemble: queries per example (default 5000)
      * @param surrogateModelId transfer: the model the adversarial examples are made on
      * @param surrogateAttack transfer: the attack run on the surrogate (default PGD-20); its epsilon is this attack's
+     * @param version ensemble: AutoAttack's standard (the default: APGD-CE, APGD-T, FAB-T, Square), plus, rand, or custom
+     * @param stages ensemble, version custom: the attacks to run in order, each with its budget (no ensemble, no transfer)
      */
     @Schema(name = "EvaluationAttack", description = "an attack of an evaluation, with its budget")
     public record AttackRequest(
             @Size(max = 40) @Schema(example = "pgd",
-                    allowableValues = {"fgsm", "pgd", "apgd-ce", "apgd-dlr", "apgd-t", "square", "transfer", "ensemble"}) String type,
+                    allowableValues = {"fgsm", "pgd", "apgd-ce", "apgd-dlr", "apgd-t", "fab", "fab-t", "square", "transfer", "ensemble"})
+            String type,
             @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double epsilon,
             @Min(1) @Max(1000) Integer steps,
             @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double stepSize,
@@ -60,7 +63,15 @@ public record CreateEvaluationRequest(
             @Min(1) @Max(99) Integer targets,
             @Min(1) @Max(100_000) Integer queries,
             UUID surrogateModelId,
-            @Valid AttackRequest surrogateAttack) {}
+            @Valid AttackRequest surrogateAttack,
+            @Size(max = 40) @Schema(allowableValues = {"standard", "plus", "rand", "custom"}) String version,
+            @Size(max = 10) List<@NotNull @Valid AttackRequest> stages) {
+
+        /** An attack of {@code type} at {@code epsilon} with every other field at its default. */
+        public static AttackRequest of(String type, Double epsilon) {
+            return new AttackRequest(type, epsilon, null, null, null, null, null, null, null, null, null, null);
+        }
+    }
 
     /**
      * @param enabled run them (default true)

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import org.robustlab.config.PageView;
 import org.robustlab.config.RobustLabProperties;
 import org.robustlab.execution.JobState;
+import org.robustlab.ml.evaluation.ExampleRecord;
 import org.robustlab.ml.evaluation.RobustnessReport;
 import org.robustlab.problem.ConflictException;
 import org.robustlab.problem.NotFoundException;
@@ -106,6 +107,20 @@ class EvaluationController {
     @Operation(operationId = "getEvaluationReportPage", summary = "The report as an HTML page: tables, masking checks, feature analysis and pictures")
     String reportPage(@PathVariable UUID id) {
         return ReportPages.evaluationPage(evaluations.entry(id), "/api/v1/evaluations/" + id + "/plots/");
+    }
+
+    @GetMapping(value = "/{id}/examples.csv", produces = "text/csv")
+    @Operation(operationId = "getEvaluationExamples", summary = "The per-example record: for each test point, clean correct or"
+            + " not, and at each epsilon the first attack that broke it (empty: none) and the margin left (z_y - max other logit)",
+            description = "Columns index, label, clean, clean_margin, then broken_by@EPS and margin@EPS per epsilon. 409 until the"
+                    + " evaluation has succeeded; 404 for an evaluation that ran before records were kept.")
+    @ApiResponse(responseCode = "200", description = "the record as CSV",
+            content = @Content(mediaType = "text/csv", schema = @Schema(type = "string")))
+    ResponseEntity<byte[]> examples(@PathVariable UUID id) throws IOException {
+        evaluations.entry(id);
+        byte[] bytes = store.read("evaluations/" + id + "/" + ExampleRecord.FILE).orElseThrow(() -> new NotFoundException(
+                "evaluation " + id + " has no per-example record: it ran before evaluations kept one"));
+        return ResponseEntity.ok().contentType(MediaType.parseMediaType("text/csv")).body(bytes);
     }
 
     @GetMapping(value = "/{id}/plots/{name}.png", produces = MediaType.IMAGE_PNG_VALUE)

@@ -29,7 +29,8 @@ import org.springframework.stereotype.Component;
 @Component
 public class EvaluationPlans {
 
-    static final List<String> TYPES = List.of("fgsm", "pgd", "apgd-ce", "apgd-dlr", "apgd-t", "square", "transfer", "ensemble");
+    static final List<String> TYPES = List.of("fgsm", "pgd", "apgd-ce", "apgd-dlr", "apgd-t", "fab", "fab-t", "square", "transfer",
+            "ensemble");
 
     private final ModelArtifactRepository models;
     private final DevicePool devices;
@@ -114,6 +115,11 @@ public class EvaluationPlans {
     }
 
     private static AttackSpec spec(CreateEvaluationRequest.AttackRequest a, float eps, String field, boolean transferAllowed) {
+        return spec(a, eps, field, transferAllowed, true);
+    }
+
+    private static AttackSpec spec(CreateEvaluationRequest.AttackRequest a, float eps, String field, boolean transferAllowed,
+            boolean ensembleAllowed) {
         String type = a.type() == null ? "pgd" : a.type().toLowerCase(Locale.ROOT);
         int restarts = a.restarts() == null ? 1 : a.restarts();
         int targets = a.targets() == null ? 9 : a.targets();
@@ -128,8 +134,15 @@ public class EvaluationPlans {
             case "apgd-ce" -> AttackSpec.apgdCe(eps, a.steps() == null ? 100 : a.steps()).withRestarts(restarts);
             case "apgd-dlr" -> AttackSpec.apgdDlr(eps, a.steps() == null ? 100 : a.steps()).withRestarts(restarts);
             case "apgd-t" -> AttackSpec.apgdT(eps, a.steps() == null ? 100 : a.steps(), targets);
-            case "square" -> AttackSpec.square(eps, queries);
-            case "ensemble" -> AttackSpec.ensemble(eps, a.steps() == null ? 100 : a.steps(), targets, queries);
+            case "fab" -> AttackSpec.fab(eps, a.steps() == null ? 100 : a.steps(), restarts);
+            case "fab-t" -> AttackSpec.fabT(eps, a.steps() == null ? 100 : a.steps(), targets);
+            case "square" -> AttackSpec.square(eps, queries).withRestarts(restarts);
+            case "ensemble" -> {
+                if (!ensembleAllowed) {
+                    throw new InvalidRequestException(field + ".type", field + ".type cannot be an ensemble inside an ensemble");
+                }
+                yield ensemble(a, eps, field, a.steps() == null ? 100 : a.steps(), targets, queries);
+            }
             case "transfer" -> {
                 if (!transferAllowed) {
                     throw new InvalidRequestException(field + ".type", field + ".type cannot be transfer inside a transfer attack");
@@ -139,11 +152,15 @@ public class EvaluationPlans {
                             field + ".surrogateModelId is required for a transfer attack: the model the examples are made on");
                 }
                 CreateEvaluationRequest.AttackRequest inner = a.surrogateAttack() != null ? a.surrogateAttack()
-                        : new CreateEvaluationRequest.AttackRequest("pgd", null, null, null, null, null, null, null, null, null);
-                yield spec(inner, eps, field + ".surrogateAttack", false).onSurrogate(a.surrogateModelId().toString());
+                        : CreateEvaluationRequest.AttackRequest.of("pgd", null);
+                yield spec(inner, eps, field + ".surrogateAttack", false, ensembleAllowed).onSurrogate(a.surrogateModelId().toString());
             }
             default -> throw new InvalidRequestException(field + ".type", field + ".type must be one of " + TYPES + "; got '" + a.type() + "'");
         };
+        if (!type.equals("ensemble") && (a.version() != null || a.stages() != null)) {
+            String name = a.version() != null ? "version" : "stages";
+            throw new InvalidRequestException(field + "." + name, field + "." + name + " applies to an ensemble only");
+        }
         if (a.loss() != null) {
             if (!type.equals("pgd")) {
                 throw new InvalidRequestException(field + ".loss", field + ".loss applies to pgd only; apgd-dlr and apgd-t use the DLR loss");
@@ -155,6 +172,40 @@ public class EvaluationPlans {
             }
         }
         return spec;
+    }
+
+    /**
+     * An ensemble: AutoAttack's {@code standard} (the default), {@code plus} or {@code rand} with these budgets, or the
+     * {@code custom} list of stages.
+     */
+    private static AttackSpec ensemble(CreateEvaluationRequest.AttackRequest a, float eps, String field, int steps, int targets,
+            int queries) {
+        String version = a.version() == null ? "standard" : a.version().toLowerCase(Locale.ROOT);
+        if (!AttackSpec.VERSIONS.contains(version)) {
+            throw new InvalidRequestException(field + ".version", field + ".version must be one of " + AttackSpec.VERSIONS + "; got '"
+                    + a.version() + "'");
+        }
+        if (!version.equals("custom")) {
+            if (a.stages() != null) {
+                throw new InvalidRequestException(field + ".stages", field + ".stages are the attacks of version custom; version "
+                        + version + " has its own (give version custom to list them)");
+            }
+            return AttackSpec.autoAttack(version, eps, steps, targets, queries);
+        }
+        if (a.stages() == null || a.stages().isEmpty()) {
+            throw new InvalidRequestException(field + ".stages", field + ".stages must list the attacks of a custom ensemble, in order");
+        }
+        List<AttackSpec> stages = new ArrayList<>();
+        for (int i = 0; i < a.stages().size(); i++) {
+            String stageField = field + ".stages[" + i + "]";
+            CreateEvaluationRequest.AttackRequest stage = a.stages().get(i);
+            if (stage.epsilon() != null && stage.epsilon().floatValue() != eps) {
+                throw new InvalidRequestException(stageField + ".epsilon", stageField + ".epsilon must be left out: every stage runs at"
+                        + " the ensemble's epsilon");
+            }
+            stages.add(spec(stage, eps, stageField, false, false));
+        }
+        return AttackSpec.customEnsemble(eps, stages);
     }
 
     /** The surrogate models the request's transfer attacks name must exist (404) and be trained on the target's dataset (400). */

@@ -1,6 +1,11 @@
 package org.robustlab.evaluation;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Optional;
 import java.util.List;
 import java.util.UUID;
 import org.robustlab.artifact.ModelArtifact;
@@ -12,7 +17,9 @@ import org.robustlab.execution.JobState;
 import org.robustlab.execution.Locks;
 import org.robustlab.problem.ConflictException;
 import org.robustlab.problem.NotFoundException;
+import org.robustlab.ml.evaluation.ExampleRecord;
 import org.robustlab.report.ReportPages;
+import org.robustlab.storage.ObjectStore;
 import org.robustlab.security.Caller;
 import org.robustlab.security.Quotas;
 import org.robustlab.security.Visibility;
@@ -35,9 +42,11 @@ public class EvaluationService {
     private final Visibility visibility;
     private final Quotas quotas;
     private final Clock clock;
+    private final ObjectStore objects;
 
     EvaluationService(EvaluationJobRepository evaluations, EvaluationStore store, ModelArtifactRepository models, JobQueue queue,
-            ObjectMapper json, EvaluationPlans plans, Visibility visibility, Quotas quotas, Clock clock) {
+            ObjectMapper json, EvaluationPlans plans, Visibility visibility, Quotas quotas, Clock clock, ObjectStore objects) {
+        this.objects = objects;
         this.evaluations = evaluations;
         this.store = store;
         this.models = models;
@@ -96,6 +105,41 @@ public class EvaluationService {
                 + " (" + m.getKind() + (m.getKind().equals("uploaded") ? "" : ", epoch " + m.getEpoch()) + ", model " + shortId + ")";
         String label = m == null ? shortId : m.getMethod() + " " + m.getKind() + " " + shortId;
         return new ReportPages.Entry(id.toString(), title, label, (JsonNode) view.report());
+    }
+
+    /**
+     * The per-example record of a SUCCEEDED evaluation the caller may read (404 and 409 as {@link #entry}); empty for one
+     * that ran before evaluations kept records.
+     */
+    public Optional<ExampleRecord> examples(UUID id) {
+        entry(id);
+        return records(id);
+    }
+
+    private Optional<ExampleRecord> records(UUID id) {
+        try {
+            return objects.read("evaluations/" + id + "/" + ExampleRecord.FILE)
+                    .map(bytes -> ExampleRecord.readCsv(new String(bytes, StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the per-example record of evaluation " + id, e);
+        }
+    }
+
+    /**
+     * A model's best-known robust accuracy at each epsilon its evaluations ran: on the test points that all of them
+     * covered (the first N of the test set, N the smallest), a point counts as robust only if it is classified correctly
+     * and no attack of any evaluation of the model broke it. Evaluations without a per-example record do not count; 404
+     * for a model the caller may not read.
+     */
+    public List<BestKnown> bestKnown(UUID modelId) {
+        models.findById(modelId).filter(m -> visibility.canRead(m.getOwner())).orElseThrow(() -> NotFoundException.forId("model", modelId));
+        List<ExampleRecord> records = new ArrayList<>();
+        for (EvaluationJob e : evaluations.findByModelId(modelId)) {
+            if (e.execution().getState() == JobState.SUCCEEDED && visibility.canRead(e.getOwner())) {
+                records(e.getId()).ifPresent(records::add);
+            }
+        }
+        return BestKnown.of(records);
     }
 
     /**

@@ -13,12 +13,15 @@ import jakarta.validation.constraints.Size;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.robustlab.evaluation.EvaluationService;
 import org.robustlab.ml.evaluation.FeatureAnalysis;
+import org.robustlab.ml.evaluation.ExampleRecord;
 import org.robustlab.ml.evaluation.RobustnessReport;
+import org.robustlab.ml.evaluation.Statistics;
 import org.robustlab.problem.InvalidRequestException;
 import org.robustlab.report.ReportPages;
 import org.springframework.http.MediaType;
@@ -62,12 +65,30 @@ class ComparisonController {
             @Schema(implementation = FeatureAnalysis.class) Object featureAnalysis) {}
 
     /**
+     * Whether two evaluations' worst cases differ by more than chance on the test points both ran: McNemar's exact
+     * test on the paired per-point outcomes.
+     *
+     * @param first an evaluation
+     * @param second another
+     * @param epsilon the radius
+     * @param testPoints the points both ran (the first N of the test set)
+     * @param onlyFirst points robust under the first and not the second
+     * @param onlySecond points robust under the second and not the first
+     * @param pValue the exact two-sided p-value
+     * @param significant whether pValue is below 0.05
+     */
+    @Schema(name = "ComparisonSignificance")
+    record Significance(UUID first, UUID second, float epsilon, int testPoints, int onlyFirst, int onlySecond, double pValue,
+            boolean significant) {}
+
+    /**
      * @param rows one per evaluation, in the order asked
      * @param notes what makes the rows hard to compare (different test points, seeds or datasets)
+     * @param significance for each pair of evaluations with per-example records and each epsilon both ran
      * @param html the page
      * @param plot the chart
      */
-    record Comparison(List<Row> rows, List<String> notes, String html, String plot) {}
+    record Comparison(List<Row> rows, List<String> notes, List<Significance> significance, String html, String plot) {}
 
     @PostMapping(produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(operationId = "compareEvaluations", summary = "Compare evaluations: clean and worst-case accuracy, masking checks and features, side by side",
@@ -88,7 +109,7 @@ class ComparisonController {
                     r.path("checkpoint").asString(), r.path("cleanAccuracy").asDouble(), r.path("worstCaseAccuracy"), r.path("results"),
                     run == 0 ? null : passed, run == 0 ? null : run, r.path("featureAnalysis").isMissingNode() ? null : r.path("featureAnalysis")));
         }
-        return new Comparison(rows, notes(entries), "/api/v1/comparisons/report.html?" + query,
+        return new Comparison(rows, notes(entries), significance(entries), "/api/v1/comparisons/report.html?" + query,
                 "/api/v1/comparisons/plots/accuracy-vs-epsilon.png?" + query);
     }
 
@@ -111,6 +132,41 @@ class ComparisonController {
     ResponseEntity<byte[]> chart(@RequestParam List<UUID> evaluationIds) {
         check(evaluationIds);
         return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).body(ReportPages.comparisonChart(entries(evaluationIds)));
+    }
+
+    /** McNemar's test for each pair of evaluations that kept per-example records, at each epsilon both ran. */
+    private List<Significance> significance(List<ReportPages.Entry> entries) {
+        List<UUID> ids = entries.stream().map(e -> UUID.fromString(e.evaluationId())).toList();
+        List<Optional<ExampleRecord>> records = ids.stream().map(evaluations::examples).toList();
+        List<Significance> out = new ArrayList<>();
+        for (int a = 0; a < ids.size(); a++) {
+            for (int b = a + 1; b < ids.size(); b++) {
+                if (records.get(a).isEmpty() || records.get(b).isEmpty()) {
+                    continue;
+                }
+                ExampleRecord ra = records.get(a).get();
+                ExampleRecord rb = records.get(b).get();
+                int points = Math.min(ra.size(), rb.size());
+                for (float eps : ra.epsilons()) {
+                    int ea = ra.epsilonIndex(eps);
+                    int eb = rb.epsilonIndex(eps);
+                    if (eb < 0) {
+                        continue;
+                    }
+                    int onlyA = 0;
+                    int onlyB = 0;
+                    for (int i = 0; i < points; i++) {
+                        boolean x = ra.robust(ea, i);
+                        boolean y = rb.robust(eb, i);
+                        onlyA += x && !y ? 1 : 0;
+                        onlyB += y && !x ? 1 : 0;
+                    }
+                    double p = Statistics.mcNemar(onlyA, onlyB);
+                    out.add(new Significance(ids.get(a), ids.get(b), eps, points, onlyA, onlyB, p, p < 0.05));
+                }
+            }
+        }
+        return out;
     }
 
     private static void check(List<UUID> ids) {

@@ -10,6 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import org.robustlab.evaluation.BestKnown;
+import org.robustlab.ml.evaluation.Statistics;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -20,17 +22,24 @@ import tools.jackson.databind.JsonNode;
  */
 public final class Leaderboard {
 
-    /** The standard budget: AutoAttack's (APGD-CE 100 steps, targeted APGD-DLR 9 targets x 100 steps, Square 5000 queries). */
+    /**
+     * The standard budget: AutoAttack's standard version (APGD-CE 100 steps, APGD-T 9 targets x 100 steps, FAB-T 9 targets x
+     * 100 steps, Square 5000 queries), or its plus version, which holds all of these.
+     */
     public static final int STEPS = 100;
     public static final int TARGETS = 9;
     public static final int QUERIES = 5000;
-    public static final String STANDARD = "ensemble of APGD-CE (" + STEPS + " steps), targeted APGD-DLR (" + TARGETS + " targets x "
-            + STEPS + " steps) and Square (" + QUERIES + " queries)";
+    public static final String STANDARD = "AutoAttack standard: APGD-CE (" + STEPS + " steps), APGD-T (" + TARGETS + " targets x " + STEPS
+            + " steps), FAB-T (" + TARGETS + " targets x " + STEPS + " steps) and Square (" + QUERIES + " queries)";
 
     private Leaderboard() {}
 
-    /** An evaluation's model, as the leaderboard names it (jobName: its training job's name, or null). */
-    public record Model(UUID id, UUID jobId, String jobName, String kind, String dataset, String architecture, String method, String owner) {}
+    /**
+     * An evaluation's model, as the leaderboard names it (jobName: its training job's name, or null), with its best-known
+     * robust accuracy at each epsilon (empty when none of its evaluations kept a per-example record).
+     */
+    public record Model(UUID id, UUID jobId, String jobName, String kind, String dataset, String architecture, String method, String owner,
+            List<BestKnown> bestKnown) {}
 
     /**
      * A model's figure on one board.
@@ -39,6 +48,10 @@ public final class Leaderboard {
      * @param jobName the name of the job that trained it, if it has one
      * @param budget the attacks its worst case is over
      * @param testPoints the test points it was evaluated on
+     * @param cleanInterval the 95% Clopper-Pearson interval of the clean accuracy
+     * @param worstCaseInterval the 95% Clopper-Pearson interval of the worst-case accuracy
+     * @param bestKnownAccuracy the model's best-known robust accuracy at this epsilon, over every evaluation of it
+     * @param flags the checks its evaluation failed (masking checks and AutoAttack's)
      */
     @Schema(name = "LeaderboardRow")
     public record Row(Integer rank, @Schema(requiredMode = Schema.RequiredMode.REQUIRED) UUID evaluationId,
@@ -48,7 +61,17 @@ public final class Leaderboard {
             @Schema(requiredMode = Schema.RequiredMode.REQUIRED) double cleanAccuracy,
             @Schema(requiredMode = Schema.RequiredMode.REQUIRED) double worstCaseAccuracy,
             @Schema(requiredMode = Schema.RequiredMode.REQUIRED) String budget,
-            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) int testPoints) {}
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) int testPoints,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) Statistics.Interval cleanInterval,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) Statistics.Interval worstCaseInterval,
+            Double bestKnownAccuracy,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) List<String> flags) {
+
+        Row ranked(int rank) {
+            return new Row(rank, evaluationId, modelId, jobId, jobName, checkpoint, architecture, method, owner, cleanAccuracy,
+                    worstCaseAccuracy, budget, testPoints, cleanInterval, worstCaseInterval, bestKnownAccuracy, flags);
+        }
+    }
 
     /**
      * One dataset and epsilon.
@@ -70,10 +93,22 @@ public final class Leaderboard {
     public record View(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) String standardBudget,
             @Schema(requiredMode = Schema.RequiredMode.REQUIRED) List<Board> boards) {}
 
-    /** True if {@code attack} (a report's attack, as JSON) is the ensemble with at least the standard budget. */
+    /**
+     * True if {@code attack} (a report's attack, as JSON) is AutoAttack's standard (or plus) version with at least the
+     * standard budget. An ensemble from before ensembles held FAB-T (it names no version) is the older protocol: never.
+     */
     static boolean standard(JsonNode attack) {
-        return attack.path("type").asString("").equalsIgnoreCase("ensemble") && attack.path("steps").asInt(0) >= STEPS
-                && attack.path("restarts").asInt(0) >= TARGETS && attack.path("queries").asInt(0) >= QUERIES;
+        String version = attack.path("ensemble").path("version").asString("");
+        return attack.path("type").asString("").equalsIgnoreCase("ensemble") && (version.equals("standard") || version.equals("plus"))
+                && attack.path("steps").asInt(0) >= STEPS && attack.path("restarts").asInt(0) >= TARGETS
+                && attack.path("queries").asInt(0) >= QUERIES;
+    }
+
+    /** A result's label on the board; an ensemble of the older protocol (APGD-CE, APGD-T, Square) says so. */
+    static String label(JsonNode result) {
+        JsonNode attack = result.path("attack");
+        boolean older = attack.path("type").asString("").equalsIgnoreCase("ensemble") && attack.path("ensemble").isMissingNode();
+        return result.path("label").asString() + (older ? " (older protocol, without FAB-T)" : "");
     }
 
     /**
@@ -99,13 +134,18 @@ public final class Leaderboard {
                 for (JsonNode r : report.path("results")) {
                     if (Math.abs(r.path("epsilon").asDouble() - eps) < 1e-6) {
                         standard |= standard(r.path("attack"));
-                        labels.add(r.path("label").asString());
+                        labels.add(label(r));
                     }
                 }
                 Key key = new Key(model.dataset(), Math.round(eps * 1e6) / 1e6);
+                int points = report.path("testPoints").asInt();
+                double clean = report.path("cleanAccuracy").asDouble();
+                double worstCase = w.path("accuracy").asDouble();
+                Double bestKnown = model.bestKnown().stream().filter(b -> Math.abs(b.epsilon() - eps) < 1e-6).findFirst()
+                        .map(BestKnown::accuracy).orElse(null);
                 Row row = new Row(null, e.getKey(), model.id(), model.jobId(), model.jobName(), model.kind(), model.architecture(), model.method(),
-                        model.owner(), report.path("cleanAccuracy").asDouble(), w.path("accuracy").asDouble(),
-                        standard ? STANDARD_SHORT : String.join(", ", labels), report.path("testPoints").asInt());
+                        model.owner(), clean, worstCase, standard ? STANDARD_SHORT : String.join(", ", labels), points,
+                        interval(clean, points), interval(worstCase, points), bestKnown, flags(report));
                 Map<Key, Map<UUID, Row>> into = standard ? ranked : weaker;
                 into.computeIfAbsent(key, k -> new LinkedHashMap<>())
                         .merge(model.id(), row, (a, b) -> a.worstCaseAccuracy() <= b.worstCaseAccuracy() ? a : b);
@@ -117,9 +157,7 @@ public final class Leaderboard {
             List<Row> top = sorted(b.getValue().values());
             List<Row> numbered = new ArrayList<>();
             for (int i = 0; i < top.size(); i++) {
-                Row r = top.get(i);
-                numbered.add(new Row(i + 1, r.evaluationId(), r.modelId(), r.jobId(), r.jobName(), r.checkpoint(), r.architecture(), r.method(), r.owner(),
-                        r.cleanAccuracy(), r.worstCaseAccuracy(), r.budget(), r.testPoints()));
+                numbered.add(top.get(i).ranked(i + 1));
             }
             List<Row> rest = sorted(weaker.getOrDefault(b.getKey(), Map.of()).values().stream()
                     .filter(r -> !b.getValue().containsKey(r.modelId())).toList());
@@ -128,8 +166,26 @@ public final class Leaderboard {
         return new View(STANDARD, boards);
     }
 
-    static final String STANDARD_SHORT = String.format(Locale.ROOT, "standard ensemble (%d steps, %d targets, %d queries)", STEPS, TARGETS,
+    static final String STANDARD_SHORT = String.format(Locale.ROOT, "AutoAttack standard (%d steps, %d targets, %d queries)", STEPS, TARGETS,
             QUERIES);
+
+    /** The 95% interval of an accuracy measured on {@code points} points. */
+    private static Statistics.Interval interval(double accuracy, int points) {
+        return Statistics.clopperPearson((int) Math.round(accuracy * points), Math.max(points, 0));
+    }
+
+    /** The checks a report's evaluation failed: its masking checks and AutoAttack's. */
+    private static List<String> flags(JsonNode report) {
+        List<String> out = new ArrayList<>();
+        for (String field : List.of("maskingChecks", "autoAttackChecks")) {
+            for (JsonNode c : report.path(field)) {
+                if (!c.path("passed").asBoolean(true)) {
+                    out.add(c.path("name").asString());
+                }
+            }
+        }
+        return out;
+    }
 
     private static List<Row> sorted(Collection<Row> rows) {
         return rows.stream().sorted(Comparator.comparingDouble(Row::worstCaseAccuracy).reversed()

@@ -3,11 +3,13 @@ package org.robustlab.leaderboard;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.robustlab.artifact.ModelArtifact;
 import org.robustlab.artifact.ModelArtifactRepository;
+import org.robustlab.evaluation.BestKnown;
 import org.robustlab.evaluation.EvaluationService;
 import org.robustlab.evaluation.EvaluationView;
 import org.robustlab.job.TrainingJob;
@@ -42,12 +44,14 @@ class LeaderboardController {
 
     @GetMapping
     @Operation(operationId = "getLeaderboard", summary = "For each dataset and epsilon, every evaluated model ranked by its worst-case"
-            + " accuracy under the standard ensemble budget; models evaluated with less are listed apart, unranked")
+            + " accuracy under AutoAttack standard (with FAB-T) at its budget; models evaluated with less, or with the older ensemble"
+            + " without FAB-T, are listed apart, unranked")
     Leaderboard.View get() {
         Map<UUID, JsonNode> reports = new LinkedHashMap<>();
         Map<UUID, Leaderboard.Model> byEvaluation = new LinkedHashMap<>();
         Map<UUID, Optional<ModelArtifact>> cache = new LinkedHashMap<>(); // deleted models are looked up once too
         Map<UUID, String> jobNames = new LinkedHashMap<>();
+        Map<UUID, List<BestKnown>> bestKnown = new LinkedHashMap<>();
         for (EvaluationView e : evaluations.succeeded()) {
             if (e.report() == null) {
                 continue;
@@ -61,7 +65,7 @@ class LeaderboardController {
                     id -> jobs.findById(id).filter(j -> visibility.canRead(j.getOwner())).map(TrainingJob::getName)
                             .orElse(null));
             byEvaluation.put(e.id(), new Leaderboard.Model(m.getId(), m.getJobId(), jobName, m.getKind(), m.getDataset(), m.getArchitecture(),
-                    m.getMethod(), m.getOwner()));
+                    m.getMethod(), m.getOwner(), bestKnown.computeIfAbsent(m.getId(), evaluations::bestKnown)));
         }
         return Leaderboard.build(reports, byEvaluation);
     }

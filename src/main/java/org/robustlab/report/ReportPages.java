@@ -82,42 +82,35 @@ public final class ReportPages {
                 .append(r.path("testPoints").asInt()).append("</span> &middot; seed: <span data-field=\"seed\">")
                 .append(r.path("seed").asLong()).append("</span></p>");
 
-        b.append("<h2>Accuracy</h2><table id=\"results\"><tr><th>attack</th><th>epsilon</th><th>budget</th><th>robust accuracy</th><th>images/s</th></tr>");
+        b.append("<h2>Accuracy</h2><table id=\"results\"><tr><th>attack</th><th>epsilon</th><th>budget</th><th>robust accuracy</th>"
+                + "<th>95% interval</th><th>images/s</th></tr>");
         b.append("<tr><td>none (clean)</td><td class=\"num\">0</td><td>—</td><td class=\"num\" data-field=\"cleanAccuracy\">")
-                .append(Html.frac(r.path("cleanAccuracy"))).append("</td><td></td></tr>");
+                .append(Html.frac(r.path("cleanAccuracy"))).append("</td><td class=\"num\" data-field=\"interval\">")
+                .append(interval(r.path("cleanInterval"))).append("</td><td></td></tr>");
         for (JsonNode a : r.path("results")) {
             b.append("<tr><td>").append(Html.esc(Html.str(a.path("label")))).append("</td><td class=\"num\">")
                     .append(Html.num(a.path("epsilon"), "%.4g")).append("</td><td>").append(Html.esc(budget(a.path("attack"))))
                     .append("</td><td class=\"num\" data-field=\"robustAccuracy\">").append(Html.frac(a.path("robustAccuracy")))
+                    .append("</td><td class=\"num\" data-field=\"interval\">").append(interval(a.path("interval")))
                     .append("</td><td class=\"num\">").append(Html.num(a.path("imagesPerSecond"), "%.1f")).append("</td></tr>");
         }
         b.append("</table>");
 
-        b.append("<h2>Worst case per epsilon</h2><table id=\"worst-case\"><tr><th>epsilon</th><th>attacks</th><th>accuracy</th></tr>");
+        b.append("<h2>Worst case per epsilon</h2><table id=\"worst-case\"><tr><th>epsilon</th><th>attacks</th><th>accuracy</th>"
+                + "<th>95% interval</th></tr>");
         for (JsonNode w : r.path("worstCaseAccuracy")) {
             List<String> attacks = new ArrayList<>();
             w.path("attacks").forEach(x -> attacks.add(Html.str(x)));
             b.append("<tr><td class=\"num\">").append(Html.num(w.path("epsilon"), "%.4g")).append("</td><td>")
                     .append(Html.esc(String.join(", ", attacks))).append("</td><td class=\"num\" data-field=\"worstCaseAccuracy\">")
-                    .append(Html.frac(w.path("accuracy"))).append("</td></tr>");
+                    .append(Html.frac(w.path("accuracy"))).append("</td><td class=\"num\" data-field=\"interval\">")
+                    .append(interval(w.path("interval"))).append("</td></tr>");
         }
         b.append("</table>");
         b.append("<img id=\"plot-accuracy-vs-epsilon\" alt=\"accuracy vs epsilon\" src=\"").append(plotBase).append("accuracy-vs-epsilon.png\">");
 
-        JsonNode checks = r.path("maskingChecks");
-        b.append("<h2>Masking checks</h2>");
-        if (checks.isEmpty()) {
-            b.append("<p>Not run for this evaluation.</p>");
-        } else {
-            b.append("<table id=\"masking-checks\"><tr><th>check</th><th>result</th><th>detail</th></tr>");
-            for (JsonNode c : checks) {
-                boolean passed = c.path("passed").asBoolean();
-                b.append("<tr><td>").append(Html.esc(Html.str(c.path("name")))).append("</td><td class=\"")
-                        .append(passed ? "passed" : "failed").append("\" data-field=\"passed\">").append(passed ? "passed" : "FAILED")
-                        .append("</td><td>").append(Html.esc(Html.str(c.path("detail")))).append("</td></tr>");
-            }
-            b.append("</table>");
-        }
+        checks(b, "Masking checks", "masking-checks", r.path("maskingChecks"));
+        checks(b, "AutoAttack's checks", "autoattack-checks", r.path("autoAttackChecks"));
 
         JsonNode f = r.path("featureAnalysis");
         b.append("<h2>Feature analysis</h2>");
@@ -163,6 +156,31 @@ public final class ReportPages {
         }
         b.append("</body></html>");
         return b.toString();
+    }
+
+    /** A table of checks, each passed or FAILED with its detail; a line that says so when there are none. */
+    private static void checks(StringBuilder b, String title, String id, JsonNode checks) {
+        b.append("<h2>").append(Html.esc(title)).append("</h2>");
+        if (checks.isMissingNode() || checks.isEmpty()) {
+            b.append("<p>Not run for this evaluation.</p>");
+            return;
+        }
+        b.append("<table id=\"").append(id).append("\"><tr><th>check</th><th>result</th><th>detail</th></tr>");
+        for (JsonNode c : checks) {
+            boolean passed = c.path("passed").asBoolean();
+            b.append("<tr><td>").append(Html.esc(Html.str(c.path("name")))).append("</td><td class=\"")
+                    .append(passed ? "passed" : "failed").append("\" data-field=\"passed\">").append(passed ? "passed" : "FAILED")
+                    .append("</td><td>").append(Html.esc(Html.str(c.path("detail")))).append("</td></tr>");
+        }
+        b.append("</table>");
+    }
+
+    /** A 95% interval as [lower, upper], or nothing for a report from before intervals. */
+    static String interval(JsonNode interval) {
+        if (interval.isMissingNode() || interval.isNull()) {
+            return "";
+        }
+        return "[" + Html.frac(interval.path("lower")) + ", " + Html.frac(interval.path("upper")) + "]";
     }
 
     private static void row(StringBuilder b, String name, JsonNode value, String field) {

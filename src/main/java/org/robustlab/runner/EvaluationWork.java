@@ -15,6 +15,7 @@ import org.robustlab.config.RobustLabProperties;
 import org.robustlab.evaluation.EvaluationJob;
 import org.robustlab.evaluation.EvaluationPlan;
 import org.robustlab.evaluation.EvaluationStore;
+import org.robustlab.ml.evaluation.ExampleRecord;
 import org.robustlab.execution.JobState;
 import org.robustlab.worker.WorkerEvent;
 import org.robustlab.worker.WorkerTask;
@@ -102,8 +103,16 @@ class EvaluationWork extends Work<EvaluationJob, EvaluationPlan> {
                 return Ending.as(JobState.FAILED, "the worker reported success but wrote no report; see its log, " + folder.resolve("worker.log"));
             }
             storePlots(folder.resolve("plots"));
+            storeExamples(folder.resolve(ExampleRecord.FILE));
             String reportJson = Files.readString(report);
             return new Ending<>(state, null, row -> row.setReportJson(reportJson));
+        }
+
+        /** The per-example record goes to the store (unless the store is the runs folder, where it already is). */
+        private void storeExamples(Path examples) throws IOException {
+            if (!artifacts.storeIsRunsDir() && Files.isRegularFile(examples)) {
+                artifacts.store().put("evaluations/" + id + "/" + ExampleRecord.FILE, examples);
+            }
         }
 
         /** The report's pictures go to the store (unless the store is the runs folder, where they already are). */

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
+import org.robustlab.ml.evaluation.ExampleRecord;
 import org.robustlab.ml.data.DatasetId;
 import org.robustlab.ml.data.DatasetLocator;
 import org.robustlab.ml.data.ImageDataset;
@@ -47,6 +48,9 @@ import org.robustlab.ml.training.TrainingResult;
  * atomically, so nothing is lost but the epoch in progress).
  */
 public final class WorkerMain {
+
+    /** An evaluation's state while it runs, beside its report: a worker started again on it resumes where it was. */
+    public static final String STATE_FILE = "state.json";
 
     /** The exit code of a worker that stopped because it had not heard from its service for its lease. */
     public static final int LEASE_EXPIRED = 4;
@@ -159,10 +163,18 @@ public final class WorkerMain {
             RobustnessEvaluator evaluator = new RobustnessEvaluator(250, e.seed()).optSurrogates(surrogates);
             int units = evaluator.totalUnits(test, e.attacks());
             int total = units + (e.diagnostics() == null ? 0 : Diagnostics.STAGES);
-            RobustnessReport report = evaluator
+            Path folder = Path.of(e.reportFile()).getParent();
+            Path state = folder.resolve(STATE_FILE);
+            if (Files.exists(state)) {
+                System.err.println("an earlier execution's state is here (" + STATE_FILE + "): the evaluation resumes where it stopped");
+            }
+            RobustnessEvaluator.Evaluation evaluation = evaluator
                     .optCancellation(cancellation::isCancelled)
                     .optProgress(done -> emit(new WorkerEvent.Progress(done, total)))
-                    .evaluate(model.getBlock(), manager, test, e.attacks(), e.checkpoint());
+                    .optState(state)
+                    .run(model.getBlock(), manager, test, e.attacks(), e.checkpoint());
+            RobustnessReport report = evaluation.report();
+            evaluation.examples().writeCsv(folder.resolve(ExampleRecord.FILE));
             if (e.diagnostics() != null) {
                 Diagnostics.Result d = new Diagnostics(250).optCancellation(cancellation::isCancelled)
                         .optProgress(stage -> emit(new WorkerEvent.Progress(units + stage, total)))
@@ -176,6 +188,7 @@ public final class WorkerMain {
             }
             report = report.withSeconds((System.nanoTime() - start) / 1e9);
             Files.writeString(Path.of(e.reportFile()), WorkerJson.MAPPER.writeValueAsString(WorkerJson.finite(report)));
+            Files.deleteIfExists(state);
             emit(WorkerEvent.Finished.of("SUCCEEDED", null));
         }
     }

@@ -176,7 +176,7 @@ class DashboardTest extends RealServerTest {
             until(Duration.ofSeconds(30), () -> !browser.findElements(By.cssSelector("section[data-board]")).isEmpty(), "the leaderboard");
             WebElement board = browser.findElement(By.cssSelector("section[data-board='fashion-mnist@0.1']"));
             assertThat(board.findElements(By.cssSelector("table.ranked tr"))).hasSize(2);
-            assertThat(board.findElement(By.cssSelector("table.ranked")).getText()).contains("standard ensemble").contains("from the dashboard");
+            assertThat(board.findElement(By.cssSelector("table.ranked")).getText()).contains("AutoAttack standard").contains("from the dashboard");
             assertThat(board.findElements(By.cssSelector("table.weaker tr"))).hasSize(3);
             shot(browser, shots, "dashboard-leaderboard");
 

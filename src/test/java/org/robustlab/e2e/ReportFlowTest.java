@@ -110,6 +110,9 @@ class ReportFlowTest extends RealServerTest {
         assertProblem(api.post("/api/v1/evaluations", """
                 {"modelId": "%s", "attacks": [{"type": "deepfool", "epsilon": 0.1}]}""".formatted(idA)),
                 "attacks[0].type", "apgd-ce");
+        assertProblem(api.post("/api/v1/evaluations", """
+                {"modelId": "%s", "attacks": [{"type": "ensemble", "epsilon": 0.1, "version": "strongest"}]}""".formatted(idA)),
+                "attacks[0].version", "standard, plus, rand, custom");
         assertThat(api.post("/api/v1/evaluations", """
                 {"modelId": "%s", "attacks": [{"type": "transfer", "epsilon": 0.1, "surrogateModelId": "00000000-0000-0000-0000-000000000000"}]}"""
                 .formatted(idA)).statusCode()).isEqualTo(404);
@@ -159,6 +162,24 @@ class ReportFlowTest extends RealServerTest {
             assertThat(ImageIO.read(new ByteArrayInputStream(png.body())).getWidth()).as(name).isGreaterThan(100);
         }
         assertThat(api.get("/api/v1/evaluations/" + evalA + "/plots/nothing.png").statusCode()).isEqualTo(404);
+
+        // the per-example record: one row per test point, and its robust points are the report's worst case
+        HttpResponse<String> examples = api.get("/api/v1/evaluations/" + evalA + "/examples.csv");
+        assertThat(examples.statusCode()).isEqualTo(200);
+        assertThat(examples.headers().firstValue("Content-Type").orElse("")).startsWith("text/csv");
+        List<String> rows = examples.body().lines().toList();
+        assertThat(rows).hasSize(201);
+        assertThat(rows.get(0)).isEqualTo("index,label,clean,clean_margin,broken_by@0.1,margin@0.1");
+        long robust = rows.stream().skip(1).map(l -> l.split(",", -1)).filter(f -> f[2].equals("1") && f[4].isEmpty()).count();
+        assertThat(robust / 200.0).isEqualTo(worst);
+        assertThat(rows.stream().skip(1).map(l -> l.split(",", -1)[4]).filter(by -> !by.isEmpty()).distinct().toList())
+                .allSatisfy(by -> assertThat(labels).contains(by));
+        // a model's best-known figure: what every evaluation of it found, together
+        JsonNode best = json.readTree(api.get("/api/v1/models/" + idA + "/best-known").body());
+        assertThat(best).hasSize(1);
+        assertThat(best.get(0).get("testPoints").asInt()).isEqualTo(200);
+        assertThat(best.get(0).get("accuracy").asDouble()).isEqualTo(worst);
+        assertThat(best.get(0).get("interval").get("lower").asDouble()).isLessThanOrEqualTo(worst);
         assertThat(api.get("/api/v1/evaluations/" + evalB + "/plots/saliency.png").statusCode()).isEqualTo(404);
         assertThat(api.get("/api/v1/evaluations/00000000-0000-0000-0000-000000000000/report.html").statusCode()).isEqualTo(404);
 
@@ -169,6 +190,12 @@ class ReportFlowTest extends RealServerTest {
         assertThat(comparison.get("rows")).hasSize(2);
         assertThat(comparison.get("rows").get(0).get("cleanAccuracy").asDouble()).isEqualTo(report.get("cleanAccuracy").asDouble());
         assertThat(comparison.get("rows").get(0).get("maskingChecksRun").asInt()).isEqualTo(6);
+        // McNemar's test on the points both ran, at the epsilon both ran
+        JsonNode significance = comparison.get("significance");
+        assertThat(significance).hasSize(1);
+        assertThat(significance.get(0).get("epsilon").asDouble()).isCloseTo(0.1, org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(significance.get(0).get("testPoints").asInt()).isEqualTo(200);
+        assertThat(significance.get(0).get("pValue").asDouble()).isBetween(0.0, 1.0);
         HttpResponse<String> cmpHtml = api.send(api.request("/api/v1/comparisons").header("Content-Type", "application/json")
                 .header("Accept", "text/html").POST(HttpRequest.BodyPublishers.ofString(
                         "{\"evaluationIds\": [\"" + evalA + "\", \"" + evalB + "\"]}")).build());
@@ -222,6 +249,17 @@ class ReportFlowTest extends RealServerTest {
             List<String> expectedChecks = new ArrayList<>();
             report.get("maskingChecks").forEach(c -> expectedChecks.add(c.get("passed").asBoolean() ? "passed" : "FAILED"));
             assertThat(checks).containsExactlyElementsOf(expectedChecks);
+            // every accuracy with its 95% interval, and AutoAttack's own checks beside the masking checks
+            List<String> intervals = browser.findElements(By.cssSelector("#results [data-field=interval]")).stream()
+                    .map(WebElement::getText).toList();
+            assertThat(intervals).hasSize(report.get("results").size() + 1);
+            assertThat(intervals.get(0)).isEqualTo("[" + frac(report.get("cleanInterval").get("lower").asDouble()) + ", "
+                    + frac(report.get("cleanInterval").get("upper").asDouble()) + "]");
+            List<String> autoAttack = browser.findElements(By.cssSelector("#autoattack-checks [data-field=passed]")).stream()
+                    .map(WebElement::getText).toList();
+            List<String> expectedAutoAttack = new ArrayList<>();
+            report.get("autoAttackChecks").forEach(c -> expectedAutoAttack.add(c.get("passed").asBoolean() ? "passed" : "FAILED"));
+            assertThat(autoAttack).isNotEmpty().containsExactlyElementsOf(expectedAutoAttack);
             assertThat(browser.findElement(By.cssSelector("[data-field=relativeFeatureChange]")).getText())
                     .isEqualTo(frac(report.get("featureAnalysis").get("relativeFeatureChange").asDouble()));
 

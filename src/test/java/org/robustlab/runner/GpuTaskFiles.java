@@ -42,8 +42,8 @@ public final class GpuTaskFiles {
         Files.writeString(out.resolve("train.json"), WorkerJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(new WorkerTask("train", plan, work + "/train", "gpu-run/data",
                 false, "gpu0", null)));
         CreateEvaluationRequest evaluation = new CreateEvaluationRequest(null, null, null, testPoints, List.of(
-                new CreateEvaluationRequest.AttackRequest("pgd", 0.1, 20, null, null, null, null, null, null, null),
-                new CreateEvaluationRequest.AttackRequest("ensemble", 0.1, 100, null, null, null, 9, 5000, null, null)),
+                new CreateEvaluationRequest.AttackRequest("pgd", 0.1, 20, null, null, null, null, null, null, null, null, null),
+                new CreateEvaluationRequest.AttackRequest("ensemble", 0.1, 100, null, null, null, 9, 5000, null, null, null, null)),
                 null, 0L, null, "gpu");
         WorkerTask.EvaluationTask task = new WorkerTask.EvaluationTask(architecture, "fashion-mnist", work + "/train/last",
                 "ARR " + architecture + ", last checkpoint", EvaluationPlans.attacks(evaluation), testPoints, 0L,

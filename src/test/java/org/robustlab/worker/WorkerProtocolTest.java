@@ -38,9 +38,9 @@ class WorkerProtocolTest {
 
     private static CreateEvaluationRequest evaluationRequest() {
         return new CreateEvaluationRequest(UUID.randomUUID(), null, null, 100, List.of(
-                new CreateEvaluationRequest.AttackRequest("pgd", 0.1, 20, null, 2, "cw", null, null, null, null),
-                new CreateEvaluationRequest.AttackRequest("ensemble", 0.1, 50, null, null, null, 3, 300, null, null),
-                new CreateEvaluationRequest.AttackRequest("transfer", 0.1, null, null, null, null, null, null, UUID.randomUUID(), null)),
+                new CreateEvaluationRequest.AttackRequest("pgd", 0.1, 20, null, 2, "cw", null, null, null, null, null, null),
+                new CreateEvaluationRequest.AttackRequest("ensemble", 0.1, 50, null, null, null, 3, 300, null, null, null, null),
+                new CreateEvaluationRequest.AttackRequest("transfer", 0.1, null, null, null, null, null, null, UUID.randomUUID(), null, null, null)),
                 List.of(0.05, 0.1), 3L, null, "auto");
     }
 

@@ -233,8 +233,27 @@ public final class Apgd implements Attack {
         return NDArrays.minimum(NDArrays.maximum(a, lo), hi);
     }
 
-    /** The per-example loss, its input gradient and which examples are still correct, all in {@code s}. */
+    /**
+     * The per-example loss, its input gradient and which examples are still correct, all in {@code s}; with
+     * expectation over transformations ({@code eot} > 1), loss and gradient are the means over that many passes.
+     */
     private Step lossAndGradient(Block model, NDArray xAdv, NDArray y, NDArray target, NDManager s) {
+        Step step = onePass(model, xAdv, y, target, s);
+        if (spec.eot() == 1) {
+            return step;
+        }
+        NDArray loss = step.loss;
+        NDArray grad = step.grad;
+        for (int i = 1; i < spec.eot(); i++) {
+            Step more = onePass(model, xAdv, y, target, s);
+            loss = loss.add(more.loss);
+            grad = grad.add(more.grad);
+        }
+        NDArray passes = Scalars.of(s, spec.eot());
+        return new Step(loss.div(passes), grad.div(passes), step.correct);
+    }
+
+    private Step onePass(Block model, NDArray xAdv, NDArray y, NDArray target, NDManager s) {
         try (GradientCollector collector = s.getEngine().newGradientCollector()) {
             NDArray input = xAdv.duplicate();
             input.attach(s);

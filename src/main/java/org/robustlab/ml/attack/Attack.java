@@ -27,7 +27,8 @@ public interface Attack {
         return switch (spec.type()) {
             case FGSM, PGD -> new GradientAttack(spec);
             case APGD_CE, APGD_DLR, APGD_T -> new Apgd(spec, cancelled);
-            case SQUARE -> new SquareAttack(spec, seed, cancelled);
+            case SQUARE -> spec.restarts() > 1 ? Restarts.of(spec, seed, cancelled) : new SquareAttack(spec, seed, cancelled);
+            case FAB, FAB_T -> new Fab(spec, cancelled);
             case ENSEMBLE -> new EnsembleAttack(spec, seed, cancelled);
         };
     }

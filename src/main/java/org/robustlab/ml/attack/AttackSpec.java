@@ -18,6 +18,9 @@ import com.google.gson.annotations.SerializedName;
  * @param queries the query budget per example of the Square attack (and of the ensemble's Square stage)
  * @param surrogate when not null, the attack is made on this surrogate model (a key the evaluator
  *     resolves) and its examples are evaluated on the target: a transfer (black-box) attack
+ * @param eot APGD: forward and backward passes averaged per step, for randomized models (expectation over
+ *     transformations); 1 otherwise
+ * @param ensemble the ensemble's version and stages (ENSEMBLE only; null elsewhere)
  */
 public record AttackSpec(
         AttackType type,
@@ -30,9 +33,31 @@ public record AttackSpec(
         Objective objective,
         boolean trainingMode,
         int queries,
-        String surrogate) {
+        String surrogate,
+        int eot,
+        Ensemble ensemble) {
+
+    /** The versions of AutoAttack that {@link #autoAttack} builds, and {@code custom}, the stages the caller lists. */
+    public static final java.util.List<String> VERSIONS = java.util.List.of("standard", "plus", "rand", "custom");
+
+    /**
+     * An ensemble: its version ({@code standard}, {@code plus}, {@code rand} or {@code custom}) and its stages, each
+     * with its budget, run in order, each on the examples that every earlier stage left correctly classified.
+     */
+    public record Ensemble(String version, java.util.List<AttackSpec> stages) {
+        public Ensemble {
+            stages = java.util.List.copyOf(stages);
+        }
+    }
+
+    /** An attack other than an ensemble, without expectation over transformations. */
+    public AttackSpec(AttackType type, Norm norm, float epsilon, int steps, float stepSize, boolean randomStart, int restarts,
+            Objective objective, boolean trainingMode, int queries, String surrogate) {
+        this(type, norm, epsilon, steps, stepSize, randomStart, restarts, objective, trainingMode, queries, surrogate, 1, null);
+    }
 
     public AttackSpec {
+        eot = Math.max(1, eot);
         if (!(epsilon >= 0f) || epsilon > 1e3f) {
             throw new IllegalArgumentException("epsilon must be >= 0; got " + epsilon);
         }
@@ -69,6 +94,8 @@ public record AttackSpec(
         @SerializedName(value = "apgd-dlr", alternate = "APGD_DLR") APGD_DLR,
         @SerializedName(value = "apgd-t", alternate = "APGD_T") APGD_T,
         @SerializedName(value = "square", alternate = "SQUARE") SQUARE,
+        @SerializedName(value = "fab", alternate = "FAB") FAB,
+        @SerializedName(value = "fab-t", alternate = "FAB_T") FAB_T,
         @SerializedName(value = "ensemble", alternate = "ENSEMBLE") ENSEMBLE;
 
         boolean linfOnly() {
@@ -114,29 +141,38 @@ public record AttackSpec(
     }
 
     public AttackSpec withRestarts(int n) {
-        return new AttackSpec(type, norm, epsilon, steps, stepSize, randomStart, n, objective, trainingMode, queries, surrogate);
+        return new AttackSpec(type, norm, epsilon, steps, stepSize, randomStart, n, objective, trainingMode, queries, surrogate, eot, ensemble);
     }
 
     public AttackSpec withObjective(Objective o) {
-        return new AttackSpec(type, norm, epsilon, steps, stepSize, randomStart, restarts, o, trainingMode, queries, surrogate);
+        return new AttackSpec(type, norm, epsilon, steps, stepSize, randomStart, restarts, o, trainingMode, queries, surrogate, eot, ensemble);
     }
 
     public AttackSpec withTrainingMode(boolean training) {
-        return new AttackSpec(type, norm, epsilon, steps, stepSize, randomStart, restarts, objective, training, queries, surrogate);
+        return new AttackSpec(type, norm, epsilon, steps, stepSize, randomStart, restarts, objective, training, queries, surrogate, eot, ensemble);
     }
 
     public AttackSpec withRandomStart(boolean start) {
-        return new AttackSpec(type, norm, epsilon, steps, stepSize, start, restarts, objective, trainingMode, queries, surrogate);
+        return new AttackSpec(type, norm, epsilon, steps, stepSize, start, restarts, objective, trainingMode, queries, surrogate, eot, ensemble);
     }
 
     public AttackSpec withEpsilon(float eps) {
         float ratio = epsilon > 0 ? stepSize / epsilon : 0.25f;
-        return new AttackSpec(type, norm, eps, steps, ratio * eps, randomStart, restarts, objective, trainingMode, queries, surrogate);
+        Ensemble scaled = ensemble == null ? null
+                : new Ensemble(ensemble.version(), ensemble.stages().stream().map(stage -> stage.withEpsilon(eps)).toList());
+        return new AttackSpec(type, norm, eps, steps, ratio * eps, randomStart, restarts, objective, trainingMode, queries, surrogate, eot,
+                scaled);
+    }
+
+    /** The same attack with {@code passes} forward and backward passes averaged per step (APGD). */
+    public AttackSpec withEot(int passes) {
+        return new AttackSpec(type, norm, epsilon, steps, stepSize, randomStart, restarts, objective, trainingMode, queries, surrogate,
+                passes, ensemble);
     }
 
     /** The same attack, made on the surrogate model {@code key} and evaluated on the target. */
     public AttackSpec onSurrogate(String key) {
-        return new AttackSpec(type, norm, epsilon, steps, stepSize, randomStart, restarts, objective, trainingMode, queries, key);
+        return new AttackSpec(type, norm, epsilon, steps, stepSize, randomStart, restarts, objective, trainingMode, queries, key, eot, ensemble);
     }
 
     /** APGD with cross-entropy: {@code steps} iterations, the step-size schedule of Croce and Hein. */
@@ -154,14 +190,76 @@ public record AttackSpec(
         return new AttackSpec(AttackType.APGD_T, Norm.LINF, epsilon, steps, 2 * epsilon, true, targets, Objective.CW, false, 0, null);
     }
 
+    /** Untargeted FAB (Croce and Hein, 2020) in L-inf: {@code steps} iterations, {@code restarts} runs. */
+    public static AttackSpec fab(float epsilon, int steps, int restarts) {
+        return new AttackSpec(AttackType.FAB, Norm.LINF, epsilon, steps, 0f, false, restarts, Objective.CW, false, 0, null);
+    }
+
+    /** Targeted FAB in L-inf, once towards each of the {@code targets} most likely wrong classes (AutoAttack's FAB-T). */
+    public static AttackSpec fabT(float epsilon, int steps, int targets) {
+        return new AttackSpec(AttackType.FAB_T, Norm.LINF, epsilon, steps, 0f, false, targets, Objective.CW, false, 0, null);
+    }
+
     /** The Square attack with {@code queries} model queries per example. */
     public static AttackSpec square(float epsilon, int queries) {
         return new AttackSpec(AttackType.SQUARE, Norm.LINF, epsilon, 1, 0f, true, 1, Objective.CW, false, queries, null);
     }
 
-    /** APGD-CE, then APGD-T over {@code targets} classes, then Square, on the examples still correct. */
+    /** AutoAttack's standard version, with these budgets: APGD-CE, APGD-T and FAB-T over {@code targets} classes, Square. */
     public static AttackSpec ensemble(float epsilon, int steps, int targets, int queries) {
-        return new AttackSpec(AttackType.ENSEMBLE, Norm.LINF, epsilon, steps, 2 * epsilon, true, targets, Objective.CE, false, queries, null);
+        return autoAttack("standard", epsilon, steps, targets, queries);
+    }
+
+    /**
+     * AutoAttack (Croce and Hein, 2020) as its {@code set_version} sets it up, with {@code steps} iterations for the
+     * gradient attacks, {@code targets} target classes and {@code queries} Square queries (AutoAttack's budgets: 100, 9
+     * and 5,000):
+     * <ul>
+     *   <li>{@code standard}: APGD-CE, APGD-T, FAB-T, Square;</li>
+     *   <li>{@code plus}: APGD-CE and APGD-DLR with 5 restarts, FAB with 5 restarts, Square with 5 restarts, APGD-T, FAB-T;</li>
+     *   <li>{@code rand}, for randomized defences: APGD-CE and APGD-DLR, each step averaged over 20 passes.</li>
+     * </ul>
+     */
+    public static AttackSpec autoAttack(String version, float epsilon, int steps, int targets, int queries) {
+        java.util.List<AttackSpec> stages = switch (version) {
+            case "standard" -> java.util.List.of(apgdCe(epsilon, steps), apgdT(epsilon, steps, targets), fabT(epsilon, steps, targets),
+                    square(epsilon, queries));
+            case "plus" -> java.util.List.of(apgdCe(epsilon, steps).withRestarts(5), apgdDlr(epsilon, steps).withRestarts(5),
+                    fab(epsilon, steps, 5), square(epsilon, queries).withRestarts(5), apgdT(epsilon, steps, targets),
+                    fabT(epsilon, steps, targets));
+            case "rand" -> java.util.List.of(apgdCe(epsilon, steps).withEot(20), apgdDlr(epsilon, steps).withEot(20));
+            default -> throw new IllegalArgumentException("version must be one of [standard, plus, rand] (or custom with its stages);"
+                    + " got '" + version + "'");
+        };
+        return new AttackSpec(AttackType.ENSEMBLE, Norm.LINF, epsilon, steps, 2 * epsilon, true, targets, Objective.CE, false,
+                Math.max(1, queries), null, 1, new Ensemble(version, stages));
+    }
+
+    /** An ensemble of the stages listed, in this order (version {@code custom}); no stage may be an ensemble or a transfer. */
+    public static AttackSpec customEnsemble(float epsilon, java.util.List<AttackSpec> stages) {
+        if (stages.isEmpty()) {
+            throw new IllegalArgumentException("a custom ensemble needs at least one stage");
+        }
+        for (AttackSpec stage : stages) {
+            if (stage.type() == AttackType.ENSEMBLE || stage.surrogate() != null) {
+                throw new IllegalArgumentException("a stage of an ensemble cannot be an ensemble or a transfer attack");
+            }
+        }
+        int steps = stages.stream().mapToInt(AttackSpec::steps).max().orElse(1);
+        int queries = stages.stream().mapToInt(AttackSpec::queries).max().orElse(1);
+        return new AttackSpec(AttackType.ENSEMBLE, Norm.LINF, epsilon, steps, 2 * epsilon, true, 1, Objective.CE, false,
+                Math.max(1, queries), null, 1, new Ensemble("custom", stages));
+    }
+
+    /**
+     * The stages of an ensemble. One stored before ensembles named their stages is AutoAttack's standard version with
+     * its steps, targets ({@code restarts}) and queries.
+     */
+    public java.util.List<AttackSpec> stages() {
+        if (type != AttackType.ENSEMBLE) {
+            throw new IllegalStateException(type + " is not an ensemble");
+        }
+        return ensemble != null ? ensemble.stages() : autoAttack("standard", epsilon, steps, restarts, queries).ensemble().stages();
     }
 
     /** A short label such as {@code pgd-20} or {@code fgsm}. */
@@ -172,11 +270,16 @@ public record AttackSpec(
 
     private String innerLabel() {
         switch (type) {
-            case APGD_CE -> { return "apgd-ce-" + steps; }
-            case APGD_DLR -> { return "apgd-dlr-" + steps; }
+            case APGD_CE -> { return "apgd-ce-" + steps + (restarts > 1 ? "x" + restarts : "") + (eot > 1 ? "-eot" + eot : ""); }
+            case APGD_DLR -> { return "apgd-dlr-" + steps + (restarts > 1 ? "x" + restarts : "") + (eot > 1 ? "-eot" + eot : ""); }
             case APGD_T -> { return "apgd-t-" + steps + "x" + restarts; }
-            case SQUARE -> { return "square-" + queries; }
-            case ENSEMBLE -> { return "ensemble"; }
+            case SQUARE -> { return "square-" + queries + (restarts > 1 ? "x" + restarts : ""); }
+            case FAB -> { return "fab-" + steps + (restarts > 1 ? "x" + restarts : ""); }
+            case FAB_T -> { return "fab-t-" + steps + "x" + restarts; }
+            case ENSEMBLE -> {
+                String version = ensemble == null ? "standard" : ensemble.version();
+                return version.equals("standard") ? "ensemble" : "ensemble-" + version;
+            }
             default -> { }
         }
         String base = type == AttackType.FGSM ? "fgsm" : "pgd-" + steps;

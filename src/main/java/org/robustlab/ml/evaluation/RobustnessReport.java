@@ -21,6 +21,8 @@ import org.robustlab.ml.attack.AttackSpec;
  * @param plots names of the pictures made for this report ({@code <name>.png})
  * @param seconds wall time of the whole evaluation (in the service: from the worker's start to its report, model and
  *     data loading and the diagnostics included)
+ * @param cleanInterval the 95% Clopper-Pearson interval of the clean accuracy for this number of test points
+ * @param autoAttackChecks AutoAttack's own checks (fra31/auto-attack's checks.py), each passed or failed with its numbers
  */
 public record RobustnessReport(
         String checkpoint,
@@ -33,14 +35,19 @@ public record RobustnessReport(
         List<MaskingCheck> maskingChecks,
         FeatureAnalysis featureAnalysis,
         List<String> plots,
-        double seconds) {
+        double seconds,
+        Statistics.Interval cleanInterval,
+        List<MaskingCheck> autoAttackChecks) {
 
-    /** Robust accuracy under one attack at one epsilon; a transfer attack names its surrogate in the attack. */
+    /**
+     * Robust accuracy under one attack at one epsilon, with its 95% Clopper-Pearson interval; a transfer attack names its
+     * surrogate in the attack.
+     */
     public record AttackResult(String label, AttackSpec attack, float epsilon, double robustAccuracy,
-            List<Double> perClassAccuracy, double imagesPerSecond) {}
+            List<Double> perClassAccuracy, double imagesPerSecond, Statistics.Interval interval) {}
 
-    /** Per-example worst case over the attacks at {@code epsilon}. */
-    public record WorstCase(float epsilon, List<String> attacks, double accuracy) {}
+    /** Per-example worst case over the attacks at {@code epsilon}, with its 95% Clopper-Pearson interval. */
+    public record WorstCase(float epsilon, List<String> attacks, double accuracy, Statistics.Interval interval) {}
 
     /**
      * @param label the class index
@@ -59,12 +66,12 @@ public record RobustnessReport(
     /** This report with its wall time. */
     public RobustnessReport withSeconds(double wallSeconds) {
         return new RobustnessReport(checkpoint, testPoints, seed, cleanAccuracy, results, worstCaseAccuracy, perClassAccuracy,
-                maskingChecks, featureAnalysis, plots, wallSeconds);
+                maskingChecks, featureAnalysis, plots, wallSeconds, cleanInterval, autoAttackChecks);
     }
 
     /** This report with the diagnostics' findings added. */
     public RobustnessReport withDiagnostics(List<MaskingCheck> checks, FeatureAnalysis features, List<String> plotNames) {
         return new RobustnessReport(checkpoint, testPoints, seed, cleanAccuracy, results, worstCaseAccuracy, perClassAccuracy,
-                checks, features, plotNames, seconds);
+                checks, features, plotNames, seconds, cleanInterval, autoAttackChecks);
     }
 }

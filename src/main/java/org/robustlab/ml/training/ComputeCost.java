@@ -16,7 +16,7 @@ import org.robustlab.ml.model.Architecture;
  * forwards and a backward through both); PGD-AT 3k + 3; TRADES 3k + 7 (its clean reference forward too).
  * Per validation image, per epoch: 2 + 3s (clean, an s-step PGD and its final forward). Per evaluated image:
  * each attack's gradient steps at 3 (FGSM 1; PGD steps x restarts; APGD steps x restarts or targets; the
- * ensemble APGD-CE, APGD-T and Square together), Square's queries at 1, and a final forward per attack.
+ * ensemble its stages together), Square's queries at 1, and a final forward per attack.
  */
 public final class ComputeCost {
 
@@ -65,9 +65,13 @@ public final class ComputeCost {
         int restarts = Math.max(1, a.restarts());
         return switch (a.type()) {
             case FGSM -> 3;
-            case PGD, APGD_CE, APGD_DLR, APGD_T -> 3.0 * a.steps() * restarts;
-            case SQUARE -> a.queries();
-            case ENSEMBLE -> 3.0 * a.steps() * (1 + restarts) + a.queries();
+            case PGD, APGD_CE, APGD_DLR, APGD_T -> 3.0 * a.steps() * restarts * a.eot();
+            case SQUARE -> (double) a.queries() * restarts;
+            // a forward and backward pass of the batch once per class (10 assumed), and a forward pass, per iteration
+            case FAB -> (3.0 * 10 + 1) * a.steps() * restarts;
+            case FAB_T -> 4.0 * a.steps() * restarts;
+            // the sum of its stages (AutoAttack's standard version: APGD-CE, APGD-T and FAB-T over the targets, Square)
+            case ENSEMBLE -> a.stages().stream().mapToDouble(ComputeCost::attack).sum();
         };
     }
 }

@@ -1,6 +1,7 @@
 package org.robustlab.ml.attack;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Model;
@@ -48,7 +49,10 @@ class StrongAttackTest {
 
     static List<AttackSpec> attacks() {
         return List.of(AttackSpec.apgdCe(0.05f, 10), AttackSpec.apgdDlr(0.05f, 10), AttackSpec.apgdT(0.05f, 6, 3),
-                AttackSpec.square(0.05f, 40), AttackSpec.ensemble(0.05f, 6, 2, 30));
+                AttackSpec.square(0.05f, 40), AttackSpec.square(0.05f, 15).withRestarts(2), AttackSpec.apgdCe(0.05f, 4).withEot(3),
+                AttackSpec.ensemble(0.05f, 6, 2, 30), AttackSpec.autoAttack("plus", 0.05f, 3, 2, 10),
+                AttackSpec.autoAttack("rand", 0.05f, 3, 2, 10).withEpsilon(0.04f),
+                AttackSpec.customEnsemble(0.05f, List.of(AttackSpec.fgsm(0.05f), AttackSpec.fab(0.05f, 4, 1))));
     }
 
     @ParameterizedTest
@@ -129,6 +133,46 @@ class StrongAttackTest {
         for (int i = 0; i < labels.length; i++) {
             if (pa[i] != labels[i]) {
                 assertThat(pe[i]).as("example %d, broken by APGD-CE", i).isNotEqualTo(labels[i]);
+            }
+        }
+    }
+
+    @Test
+    void autoAttacksVersionsRunTheirStagesWithTheirBudgets() {
+        assertThat(AttackSpec.autoAttack("standard", 0.03f, 100, 9, 5000).stages()).extracting(AttackSpec::label)
+                .containsExactly("apgd-ce-100", "apgd-t-100x9", "fab-t-100x9", "square-5000");
+        assertThat(AttackSpec.autoAttack("plus", 0.03f, 100, 9, 5000).stages()).extracting(AttackSpec::label)
+                .containsExactly("apgd-ce-100x5", "apgd-dlr-100x5", "fab-100x5", "square-5000x5", "apgd-t-100x9", "fab-t-100x9");
+        assertThat(AttackSpec.autoAttack("rand", 0.03f, 100, 9, 5000).stages()).extracting(AttackSpec::label)
+                .containsExactly("apgd-ce-100-eot20", "apgd-dlr-100-eot20");
+        assertThat(AttackSpec.ensemble(0.03f, 100, 9, 5000).label()).isEqualTo("ensemble");
+        assertThat(AttackSpec.autoAttack("plus", 0.03f, 100, 9, 5000).label()).isEqualTo("ensemble-plus");
+        // every stage runs at the ensemble's epsilon, also after the epsilon changes
+        assertThat(AttackSpec.autoAttack("standard", 0.03f, 10, 3, 50).withEpsilon(0.1f).stages())
+                .allSatisfy(stage -> assertThat(stage.epsilon()).isEqualTo(0.1f));
+        // an ensemble stored before ensembles named their stages is the standard version with its budgets
+        AttackSpec old = new AttackSpec(AttackSpec.AttackType.ENSEMBLE, AttackSpec.Norm.LINF, 0.03f, 50, 0.06f, true, 3,
+                AttackSpec.Objective.CE, false, 400, null);
+        assertThat(old.stages()).extracting(AttackSpec::label).containsExactly("apgd-ce-50", "apgd-t-50x3", "fab-t-50x3", "square-400");
+        assertThatThrownBy(() -> AttackSpec.customEnsemble(0.03f, List.of(AttackSpec.ensemble(0.03f, 10, 2, 10))))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aCustomEnsembleOfOneDeterministicAttackIsThatAttack() {
+        Block block = model.getBlock();
+        NDArray fgsm = Attack.of(AttackSpec.fgsm(0.05f), 1).perturb(block, x, y);
+        NDArray ensemble = Attack.of(AttackSpec.customEnsemble(0.05f, List.of(AttackSpec.fgsm(0.05f))), 1).perturb(block, x, y);
+        int[] broken = Forward.logits(block, fgsm, false).argMax(1).toType(DataType.INT32, false).neq(y).toType(DataType.INT32, false)
+                .toIntArray();
+        float[] a = fgsm.toFloatArray();
+        float[] e = ensemble.toFloatArray();
+        int per = a.length / broken.length;
+        for (int i = 0; i < broken.length; i++) {
+            for (int j = 0; j < per; j += 37) {
+                // a broken example takes FGSM's point; an unbroken one keeps its clean image
+                float expected = broken[i] == 1 ? a[i * per + j] : x.toFloatArray()[i * per + j];
+                assertThat(e[i * per + j]).as("example %d", i).isEqualTo(expected);
             }
         }
     }

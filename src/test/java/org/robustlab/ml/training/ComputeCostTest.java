@@ -37,10 +37,11 @@ class ComputeCostTest {
 
     @Test
     void evaluationsCountEveryAttacksSteps() {
-        // per image: 1 clean + (FGSM 3 + 1) + (PGD-20 60 + 1) + (ensemble 3 x 100 x (1 + 9) + 5,000 + 1) = 8067
+        // per image: 1 clean + (FGSM 3 + 1) + (PGD-20 60 + 1) + (ensemble: APGD-CE 3 x 100 + APGD-T 3 x 100 x 9
+        // + FAB-T 4 x 100 x 9 + Square 5,000, + 1) = 11667
         List<AttackSpec> attacks = List.of(AttackSpec.fgsm(0.1f), AttackSpec.pgd20(0.1f), AttackSpec.ensemble(0.1f, 100, 9, 5000));
-        assertThat(ComputeCost.evaluation(Architecture.WRN_34_10, attacks, 10_000, null)).isCloseTo(10_000.0 * 8067 * 680, within(1.0));
+        assertThat(ComputeCost.evaluation(Architecture.WRN_34_10, attacks, 10_000, null)).isCloseTo(10_000.0 * 11667 * 680, within(1.0));
         double withDiagnostics = ComputeCost.evaluation(Architecture.SMALL_CNN, attacks, 100, new Diagnostics.Plan(200, 0.1f, 1000, 0, 8));
-        assertThat(withDiagnostics).isCloseTo(100.0 * 8067 + 200 * (3.0 * 152 + 1000 + 10) + 8 * 60, within(1e-6));
+        assertThat(withDiagnostics).isCloseTo(100.0 * 11667 + 200 * (3.0 * 152 + 1000 + 10) + 8 * 60, within(1e-6));
     }
 }
