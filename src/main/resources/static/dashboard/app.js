@@ -367,13 +367,19 @@ async function sweepPage(id) {
 
 async function leaderboardPage() {
   const lb = await api('/api/v1/leaderboard');
+  // a figure with its 95% interval, e.g. 49.8% [45.3, 54.3]
+  const withInterval = (v, i) => [pct(v), i ? h('span', {class: 'meta'}, ' [' + fix(100 * i.lower, 1) + ', ' + fix(100 * i.upper, 1) + ']') : ''];
   const row = r => h('tr', {}, h('td', {class: 'num'}, r.rank || ''),
     h('td', {}, r.jobName ? [h('strong', {}, r.jobName), ' '] : '', r.architecture + ' ' + (r.checkpoint || '')),
-    h('td', {}, r.method), h('td', {}, r.owner || ''), h('td', {class: 'num'}, pct(r.cleanAccuracy)),
-    h('td', {class: 'num'}, h('strong', {}, pct(r.worstCaseAccuracy))), h('td', {}, r.budget), h('td', {class: 'num'}, r.testPoints),
+    h('td', {}, r.method), h('td', {}, r.owner || ''), h('td', {class: 'num'}, withInterval(r.cleanAccuracy, r.cleanInterval)),
+    h('td', {class: 'num'}, h('strong', {}, pct(r.worstCaseAccuracy)), withInterval(null, r.worstCaseInterval).slice(1)),
+    h('td', {class: 'num', 'data-field': 'bestKnown'}, r.bestKnownAccuracy == null ? '—' : pct(r.bestKnownAccuracy)),
+    h('td', {}, r.budget), h('td', {class: 'num'}, r.testPoints),
+    h('td', {'data-field': 'flags'}, (r.flags || []).length ? r.flags.join(', ') : 'none'),
     h('td', {}, h('a', {href: '/api/v1/evaluations/' + r.evaluationId + '/report.html'}, 'report')),
     h('td', {}, r.jobId ? h('a', {href: '#/jobs/' + r.jobId}, 'job') : ''));
-  const head = () => h('tr', {}, ['rank', 'model', 'method', 'owner', 'clean', 'worst case', 'budget', 'test points', '', ''].map(t => h('th', {}, t)));
+  const head = () => h('tr', {}, ['rank', 'model', 'method', 'owner', 'clean [95%]', 'worst case [95%]', 'best known', 'budget',
+    'test points', 'failed checks', '', ''].map(t => h('th', {}, t)));
   const boards = lb.boards.map(b => h('section', {'data-board': b.dataset + '@' + b.epsilon},
     h('h2', {}, b.dataset + ', ε = ' + b.epsilon),
     b.ranked.length ? h('table', {class: 'ranked'}, head(), b.ranked.map(row)) : h('p', {class: 'meta'}, 'No model evaluated with the standard budget yet.'),

@@ -13,6 +13,7 @@ import jakarta.validation.constraints.Size;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -123,8 +124,12 @@ class ComparisonController {
     @Operation(operationId = "getComparisonPage", summary = "The comparison page of evaluationIds (comma-separated)")
     String page(@RequestParam List<UUID> evaluationIds) {
         check(evaluationIds);
-        return ReportPages.comparisonPage(entries(evaluationIds),
-                "/api/v1/comparisons/plots/accuracy-vs-epsilon.png?" + query(evaluationIds));
+        List<ReportPages.Entry> entries = entries(evaluationIds);
+        List<String[]> rows = significance(entries).stream().map(x -> new String[] {x.first().toString().substring(0, 8),
+                x.second().toString().substring(0, 8), String.format(Locale.ROOT, "%.4g", x.epsilon()), Integer.toString(x.testPoints()),
+                Integer.toString(x.onlyFirst()), Integer.toString(x.onlySecond()),
+                String.format(Locale.ROOT, "%.3g%s", x.pValue(), x.significant() ? " (significant at 5%)" : "")}).toList();
+        return ReportPages.comparisonPage(entries, "/api/v1/comparisons/plots/accuracy-vs-epsilon.png?" + query(evaluationIds), rows);
     }
 
     @GetMapping(value = "/plots/accuracy-vs-epsilon.png", produces = MediaType.IMAGE_PNG_VALUE)

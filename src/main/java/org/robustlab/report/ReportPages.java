@@ -222,7 +222,12 @@ public final class ReportPages {
     }
 
     /** The side-by-side page of several evaluations. */
-    public static String comparisonPage(List<Entry> entries, String chartUrl) {
+    /**
+     * The comparison page of several evaluations: clean and worst-case accuracy with their 95% intervals, the checks each
+     * failed, and, below, whether each pair differs significantly ({@code significance}: rows of first, second, epsilon,
+     * points, onlyFirst, onlySecond, p-value; empty when the evaluations kept no per-example records).
+     */
+    public static String comparisonPage(List<Entry> entries, String chartUrl, List<String[]> significance) {
         StringBuilder b = new StringBuilder();
         b.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Comparison</title>").append(Html.STYLE)
                 .append("</head><body><h1>Comparison of ").append(entries.size()).append(" models</h1>");
@@ -234,27 +239,54 @@ public final class ReportPages {
         for (double eps : epsilons) {
             b.append("<th>worst case, epsilon ").append(String.format(Locale.ROOT, "%.4g", eps)).append("</th>");
         }
-        b.append("<th>masking checks passed</th><th>relative feature change</th></tr>");
+        b.append("<th>masking checks passed</th><th>failed checks</th><th>relative feature change</th></tr>");
         for (Entry e : entries) {
             JsonNode r = e.report();
             b.append("<tr data-evaluation=\"").append(Html.esc(e.evaluationId())).append("\"><td>").append(Html.esc(e.title()))
                     .append("</td><td class=\"num\">").append(r.path("testPoints").asInt()).append("</td><td class=\"num\" data-field=\"cleanAccuracy\">")
-                    .append(Html.frac(r.path("cleanAccuracy"))).append("</td>");
+                    .append(Html.frac(r.path("cleanAccuracy"))).append(" ").append(interval(r.path("cleanInterval"))).append("</td>");
             for (double eps : epsilons) {
                 JsonNode found = null;
+                JsonNode foundInterval = null;
                 for (Iterator<JsonNode> it = r.path("worstCaseAccuracy").iterator(); it.hasNext();) {
                     JsonNode w = it.next();
                     if (Math.abs(w.path("epsilon").asDouble() - eps) < 1e-9) {
                         found = w.path("accuracy");
+                        foundInterval = w.path("interval");
                     }
                 }
-                b.append("<td class=\"num\">").append(Html.frac(found)).append("</td>");
+                b.append("<td class=\"num\">").append(Html.frac(found)).append(foundInterval == null ? "" : " " + interval(foundInterval))
+                        .append("</td>");
             }
             int total = r.path("maskingChecks").size();
-            b.append("<td class=\"num\">").append(total == 0 ? "not run" : passedChecks(r) + " / " + total).append("</td><td class=\"num\">")
+            List<String> failed = new ArrayList<>();
+            for (String field : List.of("maskingChecks", "autoAttackChecks")) {
+                r.path(field).forEach(c -> {
+                    if (!c.path("passed").asBoolean(true)) {
+                        failed.add(Html.str(c.path("name")));
+                    }
+                });
+            }
+            b.append("<td class=\"num\">").append(total == 0 ? "not run" : passedChecks(r) + " / " + total).append("</td><td data-field=\"flags\">")
+                    .append(Html.esc(failed.isEmpty() ? "none" : String.join(", ", failed))).append("</td><td class=\"num\">")
                     .append(Html.num(r.path("featureAnalysis").path("relativeFeatureChange"), "%.4f")).append("</td></tr>");
         }
-        b.append("</table><img id=\"plot-comparison\" alt=\"worst-case accuracy vs epsilon\" src=\"").append(Html.esc(chartUrl)).append("\">");
+        b.append("</table>");
+        if (!significance.isEmpty()) {
+            b.append("<h2>Is the difference significant?</h2><p>McNemar's exact test on the worst case, over the test points both"
+                    + " evaluations ran: only the points where they disagree count.</p><table id=\"significance\"><tr><th>first</th>"
+                    + "<th>second</th><th>epsilon</th><th>test points</th><th>robust only in the first</th><th>robust only in the second</th>"
+                    + "<th>p-value</th></tr>");
+            for (String[] row : significance) {
+                b.append("<tr>");
+                for (String cell : row) {
+                    b.append("<td>").append(Html.esc(cell)).append("</td>");
+                }
+                b.append("</tr>");
+            }
+            b.append("</table>");
+        }
+        b.append("<img id=\"plot-comparison\" alt=\"worst-case accuracy vs epsilon\" src=\"").append(Html.esc(chartUrl)).append("\">");
         b.append("</body></html>");
         return b.toString();
     }

@@ -200,7 +200,7 @@ class ReportFlowTest extends RealServerTest {
                 .header("Accept", "text/html").POST(HttpRequest.BodyPublishers.ofString(
                         "{\"evaluationIds\": [\"" + evalA + "\", \"" + evalB + "\"]}")).build());
         assertThat(cmpHtml.statusCode()).isEqualTo(200);
-        assertThat(cmpHtml.body()).contains("<table id=\"comparison\"");
+        assertThat(cmpHtml.body()).contains("<table id=\"comparison\"", "<table id=\"significance\"", "data-field=\"flags\"");
         assertProblem(api.post("/api/v1/comparisons", "{\"evaluationIds\": [\"" + evalA + "\"]}"), "evaluationIds", "evaluationIds");
         assertThat(api.post("/api/v1/comparisons", "{\"evaluationIds\": [\"" + evalA + "\", \"00000000-0000-0000-0000-000000000000\"]}")
                 .statusCode()).isEqualTo(404);

@@ -53,61 +53,18 @@ public final class Apgd implements Attack {
 
     @Override
     public NDArray perturb(Block model, NDArray x, NDArray y) {
-        NDManager parent = x.getManager();
         if (spec.epsilon() == 0f) {
             return x.duplicate();
         }
         boolean targeted = spec.type() == AttackSpec.AttackType.APGD_T;
         Forward.trackParameterGradients(model, false);
-        NDArray result = x.duplicate();
-        try (NDManager keep = parent.newSubManager()) {
-            boolean[] robust = BatchRows.correct(model, x, y);
-            NDArray targetRanks = null;
-            int classes = 0;
-            int runs = spec.restarts();
-            if (targeted) {
-                try (NDManager s = parent.newSubManager()) {
-                    s.tempAttachAll(x);
-                    NDArray logits = Forward.logits(model, x, false);
-                    classes = (int) logits.getShape().get(1);
-                    targetRanks = logits.argSort(1);
-                    targetRanks.attach(keep);
-                }
-                runs = Math.min(spec.restarts(), classes - 1);
-                if (classes < 4) {
-                    throw new IllegalArgumentException("targeted DLR needs at least 4 classes; the model has " + classes);
-                }
-            }
-            for (int r = 0; r < runs; r++) {
-                int[] active = BatchRows.where(robust);
-                if (active.length == 0) {
-                    break;
-                }
-                try (NDManager work = parent.newSubManager()) {
-                    work.tempAttachAll(x, y);
-                    NDArray rows = BatchRows.index(work, active);
-                    NDArray xs = BatchRows.take(x, rows);
-                    NDArray ys = BatchRows.take(y, rows);
-                    NDArray target = null;
-                    if (targeted) {
-                        work.tempAttachAll(targetRanks);
-                        // the (r+2)-th most likely class of the clean input: the best wrong guesses first
-                        target = BatchRows.take(targetRanks, rows).get(":, " + (classes - 2 - r)).toType(ys.getDataType(), false);
-                    }
-                    Run run = run(model, xs, ys, target, work);
-                    work.tempAttachAll(result);
-                    BatchRows.put(result, run.adv, rows);
-                    for (int i = 0; i < active.length; i++) {
-                        if (run.fooled[i]) {
-                            robust[active[i]] = false;
-                        }
-                    }
-                }
-            }
-            return result;
-        } catch (RuntimeException e) {
-            result.close();
-            throw e;
+        try {
+            // APGD-T: one run towards each target; the others: one run per restart
+            return RobustRows.run(model, x, y, targeted ? spec.restarts() : 0, targeted ? 1 : spec.restarts(), 4, "targeted DLR",
+                    (xs, ys, target, restart, work) -> {
+                        Run run = run(model, xs, ys, target, work);
+                        return new RobustRows.Result(run.adv, run.fooled);
+                    });
         } finally {
             Forward.trackParameterGradients(model, true);
         }

@@ -52,65 +52,31 @@ public final class Fab implements Attack {
 
     @Override
     public NDArray perturb(Block model, NDArray x, NDArray y) {
-        NDManager parent = x.getManager();
         if (spec.epsilon() == 0f) {
             return x.duplicate();
         }
         boolean targeted = spec.type() == AttackSpec.AttackType.FAB_T;
         Forward.trackParameterGradients(model, false);
-        NDArray result = x.duplicate();
-        try (NDManager keep = parent.newSubManager()) {
-            boolean[] robust = BatchRows.correct(model, x, y);
-            NDArray ranks = null;
-            int classes;
-            try (NDManager s = parent.newSubManager()) {
-                s.tempAttachAll(x);
-                NDArray logits = Forward.logits(model, x, false);
-                classes = (int) logits.getShape().get(1);
-                if (targeted) {
-                    ranks = logits.argSort(1);
-                    ranks.attach(keep);
-                }
-            }
-            int targets = targeted ? Math.min(spec.restarts(), classes - 1) : 1;
-            int restarts = targeted ? 1 : spec.restarts();
-            for (int t = 0; t < targets; t++) {
-                for (int r = 0; r < restarts; r++) {
-                    int[] active = BatchRows.where(robust);
-                    if (active.length == 0) {
-                        return result;
-                    }
-                    try (NDManager work = parent.newSubManager()) {
-                        work.tempAttachAll(x, y, result);
-                        NDArray rows = BatchRows.index(work, active);
-                        NDArray xs = BatchRows.take(x, rows);
-                        NDArray ys = BatchRows.take(y, rows);
-                        NDArray target = null;
-                        if (targeted) {
-                            work.tempAttachAll(ranks);
-                            // AutoAttack's target_class 2, 3, ...: the best wrong guesses of the clean input first
-                            target = BatchRows.take(ranks, rows).get(":, " + (classes - 2 - t)).toType(ys.getDataType(), false);
-                        }
-                        NDArray adv = run(model, xs, ys, target, classes, r > 0, work);
+        try {
+            int classes = targeted ? 0 : classes(model, x);
+            // FAB-T: one run towards each target; FAB: one run per restart, the later ones from a random start
+            return RobustRows.run(model, x, y, targeted ? spec.restarts() : 0, targeted ? 1 : spec.restarts(), 2, "FAB-T",
+                    (xs, ys, target, restart, work) -> {
+                        NDArray adv = run(model, xs, ys, target, classes, restart > 0, work);
+                        // an example counts as broken only if its closest adversarial point is within epsilon
                         NDArray fooled = Forward.logits(model, adv, false).argMax(1).toType(ys.getDataType(), false).neq(ys)
                                 .logicalAnd(linf(adv.sub(xs)).lte(Scalars.of(work, spec.epsilon())));
-                        NDArray merged = NDArrays.where(rowsOf(fooled, xs), adv, BatchRows.take(result, rows));
-                        BatchRows.put(result, merged, rows);
-                        boolean[] broken = fooled.toBooleanArray();
-                        for (int i = 0; i < active.length; i++) {
-                            if (broken[i]) {
-                                robust[active[i]] = false;
-                            }
-                        }
-                    }
-                }
-            }
-            return result;
-        } catch (RuntimeException e) {
-            result.close();
-            throw e;
+                        return new RobustRows.Result(NDArrays.where(rowsOf(fooled, xs), adv, xs), fooled.toBooleanArray());
+                    });
         } finally {
             Forward.trackParameterGradients(model, true);
+        }
+    }
+
+    private static int classes(Block model, NDArray x) {
+        try (NDManager s = x.getManager().newSubManager()) {
+            s.tempAttachAll(x);
+            return (int) Forward.logits(model, x.get("0:1"), false).getShape().get(1);
         }
     }
 

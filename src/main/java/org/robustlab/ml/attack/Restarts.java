@@ -2,7 +2,6 @@ package org.robustlab.ml.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,35 +36,13 @@ final class Restarts implements Attack {
 
     /** The worst case over {@code attacks}, each run on the examples still correctly classified. */
     static NDArray onRobust(Block model, NDArray x, NDArray y, List<Attack> attacks) {
-        NDArray result = x.duplicate();
-        try {
-            boolean[] robust = BatchRows.correct(model, x, y);
-            for (Attack attack : attacks) {
-                int[] active = BatchRows.where(robust);
-                if (active.length == 0) {
-                    break;
-                }
-                try (NDManager work = x.getManager().newSubManager()) {
-                    work.tempAttachAll(x, y);
-                    NDArray rows = BatchRows.index(work, active);
-                    NDArray xs = BatchRows.take(x, rows);
-                    NDArray ys = BatchRows.take(y, rows);
-                    NDArray adv = attack.perturb(model, xs, ys);
-                    boolean[] still = BatchRows.correct(model, adv, ys);
-                    NDArray kept = BatchRows.take(result, rows);
-                    for (int i = 0; i < active.length; i++) {
-                        robust[active[i]] = still[i];
-                    }
-                    // an example that this attack broke takes its point; the others keep theirs
-                    NDArray broken = work.create(invert(still)).reshape(-1, 1, 1, 1).broadcast(adv.getShape());
-                    BatchRows.put(result, NDArrays.where(broken, adv, kept), rows);
-                }
-            }
-            return result;
-        } catch (RuntimeException e) {
-            result.close();
-            throw e;
-        }
+        return RobustRows.run(model, x, y, 0, attacks.size(), 2, "", (xs, ys, target, r, work) -> {
+            NDArray adv = attacks.get(r).perturb(model, xs, ys);
+            boolean[] broken = invert(BatchRows.correct(model, adv, ys));
+            // an example that this attack broke takes its point; the others keep their clean image
+            NDArray flags = work.create(broken).reshape(-1, 1, 1, 1).broadcast(adv.getShape());
+            return new RobustRows.Result(NDArrays.where(flags, adv, xs), broken);
+        });
     }
 
     private static boolean[] invert(boolean[] flags) {

@@ -33,6 +33,7 @@ public final class RobustnessEvaluator {
     private IntConsumer progress = done -> {};
     private Map<String, Block> surrogates = Map.of();
     private Path stateFile;
+    private boolean autoAttackChecks = true;
 
     public RobustnessEvaluator(int batchSize, long seed) {
         this.batchSize = batchSize;
@@ -68,6 +69,12 @@ public final class RobustnessEvaluator {
         return this;
     }
 
+    /** Whether to run AutoAttack's checks ({@link AutoAttackChecks}; on by default, off for a training run's validation). */
+    public RobustnessEvaluator optAutoAttackChecks(boolean run) {
+        this.autoAttackChecks = run;
+        return this;
+    }
+
     /** Units of work {@link #evaluate} reports through the progress callback. */
     public int totalUnits(ImageDataset test, List<AttackSpec> attacks) {
         return (attacks.size() + 1) * new BatchLoader(test, batchSize, false, false, seed).batchesPerEpoch();
@@ -95,7 +102,7 @@ public final class RobustnessEvaluator {
         EvaluationState state = EvaluationState.load(stateFile, fingerprint(test, attacks), n, attacks.size(), batches);
         int units = 0;
         if (state.checks == null) {
-            state.checks = AutoAttackChecks.before(model, manager, loader, attacks, classes);
+            state.checks = autoAttackChecks ? AutoAttackChecks.before(model, manager, loader, attacks, classes) : List.of();
             state.save(stateFile);
         }
         for (int b = 0; b < batches; b++) {
@@ -182,7 +189,9 @@ public final class RobustnessEvaluator {
                     cleanPerClass.get(c), wc));
         }
         List<MaskingCheck> checks = new ArrayList<>(state.checks);
-        checks.addAll(AutoAttackChecks.after(results));
+        if (autoAttackChecks) {
+            checks.addAll(AutoAttackChecks.after(results));
+        }
         return new RobustnessReport(checkpoint, n, seed, fraction(clean), results, worstCase, byClass, List.of(), null, List.of(),
                 (System.nanoTime() - start) / 1e9, interval(clean), checks);
     }

@@ -171,7 +171,7 @@ public final class TrainingLoop {
             double trainSeconds = (System.nanoTime() - epochStart) / 1e9;
 
             Engine.getInstance().setRandomSeed(seedFor(epoch) + 1);
-            RobustnessReport val = new RobustnessEvaluator(Math.max(plan.batchSize(), 128), plan.seed())
+            RobustnessReport val = new RobustnessEvaluator(Math.max(plan.batchSize(), 128), plan.seed()).optAutoAttackChecks(false)
                     .evaluate(block, manager, validation, List.of(validationAttack), "validation");
             double robust = val.results().get(0).robustAccuracy();
             boolean improved = robust > bestRobust;
