@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.robustlab.ml.evaluation.Statistics;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -28,18 +29,32 @@ public final class SweepResults {
      * @param mean the mean
      * @param std the sample standard deviation (n - 1); absent with a single value
      * @param n how many values
+     * @param interval for an accuracy: the 95% Clopper-Pearson interval of the seeds' correct points pooled over their
+     *     test points (the uncertainty that the number of test points leaves, beside the spread over seeds); absent for
+     *     other figures
      */
     public record SweepStat(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) double mean, Double std,
-            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) int n) {
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) int n, Statistics.Interval interval) {
 
         static SweepStat of(List<Double> values) {
+            return of(values, 0);
+        }
+
+        /** An accuracy measured on {@code testPoints} points by each seed ({@code testPoints} 0: not an accuracy). */
+        static SweepStat of(List<Double> values, int testPoints) {
             double mean = values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
             Double std = null;
             if (values.size() > 1) {
                 double ss = values.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum();
                 std = Math.sqrt(ss / (values.size() - 1));
             }
-            return new SweepStat(mean, std, values.size());
+            Statistics.Interval interval = null;
+            if (testPoints > 0 && !Double.isNaN(mean)) {
+                int trials = testPoints * values.size();
+                int correct = (int) Math.round(values.stream().mapToDouble(v -> v * testPoints).sum());
+                interval = Statistics.clopperPearson(Math.min(Math.max(correct, 0), trials), trials);
+            }
+            return new SweepStat(mean, std, values.size(), interval);
         }
     }
 
@@ -98,6 +113,7 @@ public final class SweepResults {
             List<Double> seconds = new ArrayList<>();
             List<Double> ips = new ArrayList<>();
             List<Long> seeds = new ArrayList<>();
+            int points = first.report().path("testPoints").asInt();
             int passed = 0;
             int failed = 0;
             for (Outcome o : g) {
@@ -121,8 +137,9 @@ public final class SweepResults {
             }
             List<AttackStat> attacks = new ArrayList<>();
             attack.forEach((key, values) -> attacks.add(new AttackStat(key.substring(0, key.lastIndexOf('@')), attackKey.get(key)[0],
-                    SweepStat.of(values))));
-            rows.add(new SweepRow(first.config(), first.baseline(), first.checkpoint(), seeds, SweepStat.of(clean), attacks, SweepStat.of(worst),
+                    SweepStat.of(values, points))));
+            rows.add(new SweepRow(first.config(), first.baseline(), first.checkpoint(), seeds, SweepStat.of(clean, points), attacks,
+                    SweepStat.of(worst, points),
                     SweepStat.of(seconds), SweepStat.of(ips), first.device(), passed, failed, false));
         }
         return pareto(rows);

@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 class SweepPagesTest {
 
     private static SweepResults.SweepRow row(String config, String baseline, double clean, double worst, double seconds, boolean pareto) {
-        SweepResults.SweepStat one = new SweepResults.SweepStat(0, null, 1);
-        return new SweepResults.SweepRow(config, baseline, "best-robust", List.of(1L), new SweepResults.SweepStat(clean, 0.01, 2), List.of(),
-                new SweepResults.SweepStat(worst, 0.02, 2), new SweepResults.SweepStat(seconds, null, 2), one, "cpu", 0, 0, pareto);
+        SweepResults.SweepStat one = new SweepResults.SweepStat(0, null, 1, null);
+        return new SweepResults.SweepRow(config, baseline, "best-robust", List.of(1L), new SweepResults.SweepStat(clean, 0.01, 2, null), List.of(),
+                new SweepResults.SweepStat(worst, 0.02, 2, null), new SweepResults.SweepStat(seconds, null, 2, null), one, "cpu", 0, 0, pareto);
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.robustlab.ml.evaluation.Statistics;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -19,7 +20,7 @@ class SweepResultsTest {
             masking.append(masking.isEmpty() ? "" : ",").append("{\"passed\":").append(c).append('}');
         }
         return json.readTree("""
-                {"cleanAccuracy": %s, "results": [{"label": "fgsm", "epsilon": 0.1, "robustAccuracy": %s},
+                {"testPoints": 200, "cleanAccuracy": %s, "results": [{"label": "fgsm", "epsilon": 0.1, "robustAccuracy": %s},
                  {"label": "pgd-20", "epsilon": 0.1, "robustAccuracy": %s}],
                  "worstCaseAccuracy": [{"epsilon": 0.05, "accuracy": 0.9}, {"epsilon": 0.1, "accuracy": %s}],
                  "maskingChecks": [%s]}""".formatted(clean, fgsm, pgd, Math.min(fgsm, pgd), masking));
@@ -44,6 +45,10 @@ class SweepResultsTest {
         // the worst case is taken at the largest epsilon (0.1), not the lowest figure of the report
         assertThat(l1.worstCase().mean()).isCloseTo(0.35, within(1e-12));
         assertThat(l1.trainSeconds().mean()).isCloseTo(11, within(1e-12));
+        // accuracies carry the interval of the seeds' correct points pooled over their test points: 160 + 140 of 400 clean
+        assertThat(l1.clean().interval()).isEqualTo(Statistics.clopperPearson(300, 400));
+        assertThat(l1.worstCase().interval()).isEqualTo(Statistics.clopperPearson(140, 400));
+        assertThat(l1.trainSeconds().interval()).as("not an accuracy").isNull();
         assertThat(l1.maskingChecksPassed()).isEqualTo(3);
         assertThat(l1.maskingChecksFailed()).isEqualTo(1);
         assertThat(rows.get(1).clean().std()).as("one seed: no standard deviation").isNull();
