@@ -112,12 +112,29 @@ public record RobustLabProperties(
      *     download the CUDA build that matches the machine on first start (needs network)
      * @param cudnnBenchmark cuDNN benchmark mode: searches the fastest convolution algorithm per input shape
      *     (faster for fixed shapes; results are not bitwise reproducible)
+     * @param onednnMaxCpuIsa the instruction set oneDNN is capped at in workers (ONEDNN_MAX_CPU_ISA): {@code auto} (the
+     *     default) caps it at SSE41 only for the workers whose convolutions the service's check finds wrong on this CPU
+     *     (ConvolutionCheck); {@code none} never caps it; any other value (AVX2, SSE41, ...) is passed as it is
      */
-    public record Engine(String libraryPath, String version, String flavor, boolean offline, boolean cudnnBenchmark) {
+    public record Engine(String libraryPath, String version, String flavor, boolean offline, boolean cudnnBenchmark,
+            String onednnMaxCpuIsa) {
 
-        /** These settings in the ML engine's terms. */
+        /** The value of {@code onednnMaxCpuIsa} that leaves the choice to the convolution check. */
+        public static final String AUTO = "auto";
+
+        public Engine {
+            onednnMaxCpuIsa = onednnMaxCpuIsa == null || onednnMaxCpuIsa.isBlank() ? AUTO : onednnMaxCpuIsa.trim();
+        }
+
+        /** These settings in the ML engine's terms (oneDNN's cap only when one is named). */
         public EngineSettings settings() {
-            return new EngineSettings(libraryPath, version, flavor, offline, cudnnBenchmark);
+            String isa = onednnMaxCpuIsa.equalsIgnoreCase(AUTO) || onednnMaxCpuIsa.equalsIgnoreCase("none") ? null : onednnMaxCpuIsa;
+            return new EngineSettings(libraryPath, version, flavor, offline, cudnnBenchmark, isa);
+        }
+
+        /** Whether the convolution check decides the cap. */
+        public boolean autoIsa() {
+            return onednnMaxCpuIsa.equalsIgnoreCase(AUTO);
         }
     }
 

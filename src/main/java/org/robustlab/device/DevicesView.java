@@ -3,6 +3,7 @@ package org.robustlab.device;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.robustlab.ml.engine.ConvolutionCheck;
 import org.robustlab.ml.engine.EngineInfo;
 
 /**
@@ -23,9 +24,15 @@ public record DevicesView(Engine engine, Cpu cpu, List<Gpu> gpus) {
      * @param offline whether natives may be downloaded
      * @param cudnnBenchmark whether workers run with cuDNN benchmark mode
      * @param error why the engine did not load, or null
+     * @param convolutionCheck whether this CPU's libtorch computes the built-in architectures' batched convolutions right
+     *     (checked at start)
+     * @param anyChannelsCheck the same for channel counts that oneDNN pads, as a lab's own model may have
+     * @param onednnMaxCpuIsa the instruction set oneDNN is capped at in workers (ONEDNN_MAX_CPU_ISA), or null
+     * @param ownModelOnednnMaxCpuIsa the same in workers that run a lab's own model
      */
     public record Engine(String djlVersion, String libtorchVersion, String flavor, String folder, String cudaVersion,
-            boolean offline, boolean cudnnBenchmark, String error) {}
+            boolean offline, boolean cudnnBenchmark, String error, ConvolutionCheck convolutionCheck,
+            ConvolutionCheck anyChannelsCheck, String onednnMaxCpuIsa, String ownModelOnednnMaxCpuIsa) {}
 
     /** A job holding a slot: {@code kind} training or evaluation. */
     public record Job(String kind, UUID id, String architecture) {}
@@ -48,9 +55,11 @@ public record DevicesView(Engine engine, Cpu cpu, List<Gpu> gpus) {
             EngineInfo i = engine.info();
             var s = engine.settings();
             Engine e = i == null
-                    ? new Engine(null, null, s.flavor(), s.libraryPath(), null, s.offline(), s.cudnnBenchmark(), engine.loadError())
+                    ? new Engine(null, null, s.flavor(), s.libraryPath(), null, s.offline(), s.cudnnBenchmark(), engine.loadError(),
+                            null, null, s.onednnMaxCpuIsa(), engine.ownModelSettings().onednnMaxCpuIsa())
                     : new Engine(i.djlVersion(), i.libtorchVersion(), i.flavor(), i.folder(), i.cudaVersion(), s.offline(),
-                            s.cudnnBenchmark(), null);
+                            s.cudnnBenchmark(), null, engine.convolutionCheck(), engine.anyChannelsCheck(), s.onednnMaxCpuIsa(),
+                            engine.ownModelSettings().onednnMaxCpuIsa());
             DevicePool.Occupancy o = pool.occupancy();
             List<Gpu> gpus = new ArrayList<>();
             for (NativeEngine.Gpu g : engine.gpus()) {

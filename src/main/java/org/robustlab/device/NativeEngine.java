@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.robustlab.config.RobustLabProperties;
+import org.robustlab.ml.engine.ConvolutionCheck;
 import org.robustlab.ml.engine.EngineInfo;
 import org.robustlab.ml.engine.EngineSettings;
 import org.slf4j.Logger;
@@ -26,8 +27,11 @@ public class NativeEngine {
     private static final long GPU_QUERY_CACHE_NANOS = 5_000_000_000L;
 
     private final EngineSettings settings;
+    private final EngineSettings ownModelSettings;
     private final EngineInfo info;
     private final String loadError;
+    private final ConvolutionCheck convolutionCheck;
+    private final ConvolutionCheck anyChannelsCheck;
     private volatile List<Gpu> gpuCache;
     private volatile long gpuCacheTime;
 
@@ -44,10 +48,13 @@ public class NativeEngine {
     public record Gpu(int index, String pin, String name, Long memoryTotalMiB, Long memoryUsedMiB) {}
 
     NativeEngine(RobustLabProperties properties) {
-        this.settings = properties.engine().settings();
-        settings.applyToThisJvm();
+        EngineSettings configured = properties.engine().settings();
+        configured.applyToThisJvm();
         EngineInfo read = null;
         String error = null;
+        ConvolutionCheck check = null;
+        ConvolutionCheck anyChannels = null;
+        EngineSettings ownModels = configured;
         try {
             read = EngineInfo.read();
             log.info("PyTorch engine: libtorch {} ({}) from {}; {} GPU(s) usable", read.libtorchVersion(), read.flavor(),
@@ -57,17 +64,61 @@ public class NativeEngine {
                         + " without a driver, or without an unversioned libcudart.so on -Djna.library.path, jobs run on the CPU"
                         + " (README, 'On a GPU machine')", read.flavor());
             }
+            String inherited = System.getenv(ConvolutionCheck.ISA_VARIABLE);
+            check = ConvolutionCheck.run(ConvolutionCheck.BUILT_IN_CHANNELS);
+            anyChannels = ConvolutionCheck.run(ConvolutionCheck.ANY_CHANNELS);
+            ownModels = workerSettings(configured, check.passed() ? anyChannels : check, properties.engine().autoIsa(), inherited);
+            configured = workerSettings(configured, check, properties.engine().autoIsa(), inherited);
+            if (!check.passed()) {
+                log.warn("{}; workers start with {}={}", check.advice(), ConvolutionCheck.ISA_VARIABLE, configured.onednnMaxCpuIsa());
+            } else if (!anyChannels.passed()) {
+                log.warn("{}; the built-in architectures are right, workers that run a lab's own model start with {}={}",
+                        anyChannels.advice(), ConvolutionCheck.ISA_VARIABLE, ownModels.onednnMaxCpuIsa());
+            }
         } catch (RuntimeException | LinkageError e) {
             error = e.getClass().getSimpleName() + ": " + e.getMessage();
-            log.error("the PyTorch engine did not load with robustlab.engine = {}; no job can run", settings, e);
+            log.error("the PyTorch engine did not load with robustlab.engine = {}; no job can run", configured, e);
         }
+        this.settings = configured;
+        this.ownModelSettings = ownModels;
         this.info = read;
         this.loadError = error;
+        this.convolutionCheck = check;
+        this.anyChannelsCheck = anyChannels;
     }
 
-    /** The settings every worker gets. */
+    /**
+     * The settings workers get: with oneDNN capped at {@link ConvolutionCheck#SAFE_ISA} when the cap is left to the check
+     * ({@code auto}), the check failed, and the service was not itself started with a cap (which workers inherit).
+     */
+    static EngineSettings workerSettings(EngineSettings configured, ConvolutionCheck check, boolean auto, String inherited) {
+        if (auto && !check.passed() && (inherited == null || inherited.isBlank())) {
+            return configured.withOnednnMaxCpuIsa(ConvolutionCheck.SAFE_ISA);
+        }
+        return configured;
+    }
+
+    /**
+     * The convolution check for the built-in architectures' channel counts, run when this service started; null when the
+     * engine did not load.
+     */
+    public ConvolutionCheck convolutionCheck() {
+        return convolutionCheck;
+    }
+
+    /** The convolution check for channel counts oneDNN pads (a lab's own model), run when this service started; or null. */
+    public ConvolutionCheck anyChannelsCheck() {
+        return anyChannelsCheck;
+    }
+
+    /** The settings a worker for the built-in architectures gets. */
     public EngineSettings settings() {
         return settings;
+    }
+
+    /** The settings a worker that runs a lab's own model (TorchScript) gets: capped when {@link #anyChannelsCheck()} failed. */
+    public EngineSettings ownModelSettings() {
+        return ownModelSettings;
     }
 
     /** What was loaded; null when loading failed (see {@link #loadError()}). */

@@ -23,6 +23,7 @@ import org.robustlab.ml.evaluation.ExampleRecord;
 import org.robustlab.ml.data.DatasetId;
 import org.robustlab.ml.data.DatasetLocator;
 import org.robustlab.ml.data.ImageDataset;
+import org.robustlab.ml.engine.ConvolutionCheck;
 import org.robustlab.ml.engine.EngineInfo;
 import org.robustlab.ml.evaluation.Diagnostics;
 import org.robustlab.ml.evaluation.RobustnessEvaluator;
@@ -78,6 +79,11 @@ public final class WorkerMain {
             EngineInfo engine = EngineInfo.read();
             emit(new WorkerEvent.Started(device.toString(), ProcessHandle.current().pid(),
                     engine.libtorchVersion() + " (" + engine.flavor() + ") from " + engine.folder(), engine.gpus()));
+            ConvolutionCheck convolutions = ConvolutionCheck.run(ConvolutionCheck.BUILT_IN_CHANNELS);
+            if (!convolutions.passed()) {
+                // never compute figures with a libtorch that gets convolutions wrong
+                throw new IllegalStateException(convolutions.advice());
+            }
             if (device.isGpu() && engine.gpus() == 0) {
                 throw new IllegalStateException("this worker was given " + device + ", but libtorch " + engine.libtorchVersion()
                         + " (" + engine.flavor() + ") sees no GPU; check robustlab.engine.* and the driver");
