@@ -117,8 +117,17 @@ public class ArtifactStore {
         return new VerifyingStream(in, file.sha256(), file.path());
     }
 
+    /** The name of a lab's TorchScript archive, in the store and in a local folder. */
+    public static final String TORCHSCRIPT_FILE = "model.pt";
+
+    /** {@link #localFolder}'s file of {@code model}: its DJL parameters or its TorchScript archive. */
+    public Path localFile(ModelArtifact model) throws IOException {
+        return localFolder(model).resolve(model.isTorchScript() ? TORCHSCRIPT_FILE : Checkpoints.DJL_FILE);
+    }
+
     /**
-     * A folder on this machine with the model's DJL parameters ({@value Checkpoints#DJL_FILE}), checked against
+     * A folder on this machine with the model's DJL parameters ({@value Checkpoints#DJL_FILE}) or TorchScript archive
+     * ({@value #TORCHSCRIPT_FILE}), checked against
      * the recorded SHA-256: the store's own folder when it is local, else a copy fetched into the cache under
      * runs-dir. Throws {@link CorruptedArtifactException} if the file is missing or does not match.
      */
@@ -132,12 +141,13 @@ public class ArtifactStore {
             return p.get().getParent();
         }
         Path folder = runsDir.resolve("cache").resolve("models").resolve(model.getId().toString());
-        Path target = folder.resolve(Checkpoints.DJL_FILE);
+        String name = model.isTorchScript() ? TORCHSCRIPT_FILE : Checkpoints.DJL_FILE;
+        Path target = folder.resolve(name);
         if (Files.isRegularFile(target) && Files.size(target) == djl.size() && Checksums.sha256(target).equals(djl.sha256())) {
             return folder;
         }
         Files.createDirectories(folder);
-        Path part = folder.resolve(Checkpoints.DJL_FILE + ".download");
+        Path part = folder.resolve(name + ".download");
         try {
             try (InputStream in = store.open(djl.path())) {
                 Files.copy(in, part, StandardCopyOption.REPLACE_EXISTING);

@@ -7,7 +7,11 @@ import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.UUID;
 
-/** A trained model's files (DJL and safetensors) with their SHA-256 and provenance. */
+/**
+ * A model's files with their SHA-256 and provenance: for a built-in architecture ({@code format} djl) its DJL parameters
+ * and safetensors; for a lab's own model ({@code format} torchscript) its TorchScript archive, in the model-file columns,
+ * with what the checks measured when it was uploaded.
+ */
 @Entity
 @Table(name = "model_artifact")
 public class ModelArtifact {
@@ -36,8 +40,22 @@ public class ModelArtifact {
     @Column(name = "safetensors_size")
     private long safetensorsSize;
     private String owner;
+    private String format = FORMAT_DJL;
+    @Column(name = "num_classes")
+    private Integer numClasses;
+    private String normalization;
+    @Column(name = "parameter_count")
+    private Long parameterCount;
+    @Column(name = "cost_per_image")
+    private Double costPerImage;
+    private String checks;
     @Column(name = "created_at")
     private Instant createdAt;
+
+    /** A built-in architecture's DJL parameters (and safetensors). */
+    public static final String FORMAT_DJL = "djl";
+    /** A lab's own model as a TorchScript archive. */
+    public static final String FORMAT_TORCHSCRIPT = "torchscript";
 
     protected ModelArtifact() {}
 
@@ -55,10 +73,29 @@ public class ModelArtifact {
         this.djlPath = djl.path();
         this.djlSha256 = djl.sha256();
         this.djlSize = djl.size();
-        this.safetensorsPath = safetensors.path();
-        this.safetensorsSha256 = safetensors.sha256();
-        this.safetensorsSize = safetensors.size();
+        if (safetensors != null) {
+            this.safetensorsPath = safetensors.path();
+            this.safetensorsSha256 = safetensors.sha256();
+            this.safetensorsSize = safetensors.size();
+        }
         this.createdAt = createdAt;
+    }
+
+    /**
+     * A lab's own model: its TorchScript {@code archive}, the classes its logits have, its input normalisation (JSON, or
+     * null), and what its checks measured ({@code checks}, JSON).
+     */
+    public static ModelArtifact torchScript(UUID id, String dataset, String provenance, StoredFile archive, int numClasses,
+            String normalization, long parameterCount, double costPerImage, String checks, Instant createdAt) {
+        ModelArtifact m = new ModelArtifact(id, null, "uploaded", 0, FORMAT_TORCHSCRIPT, dataset, "external", provenance, null,
+                archive, null, createdAt);
+        m.format = FORMAT_TORCHSCRIPT;
+        m.numClasses = numClasses;
+        m.normalization = normalization;
+        m.parameterCount = parameterCount;
+        m.costPerImage = costPerImage;
+        m.checks = checks;
+        return m;
     }
 
     /** A file on disk with its checksum. */
@@ -73,8 +110,23 @@ public class ModelArtifact {
     public String getMethod() { return method; }
     public String getHyperparameters() { return hyperparameters; }
     public String getMetrics() { return metrics; }
+    /** The file workers load: the DJL parameters, or the TorchScript archive. */
     public StoredFile djl() { return new StoredFile(djlPath, djlSha256, djlSize); }
-    public StoredFile safetensors() { return new StoredFile(safetensorsPath, safetensorsSha256, safetensorsSize); }
+    /** The safetensors file; null for a TorchScript model. */
+    public StoredFile safetensors() {
+        return safetensorsPath == null ? null : new StoredFile(safetensorsPath, safetensorsSha256, safetensorsSize);
+    }
+    public String getFormat() { return format; }
+    public boolean isTorchScript() { return FORMAT_TORCHSCRIPT.equals(format); }
+    /** The classes a TorchScript model's logits have; null for a built-in architecture (its dataset's). */
+    public Integer getNumClasses() { return numClasses; }
+    /** A TorchScript model's input normalisation as JSON ({"mean": [...], "std": [...]}), or null. */
+    public String getNormalization() { return normalization; }
+    public Long getParameterCount() { return parameterCount; }
+    /** A TorchScript model's forward pass relative to SmallCNN's, measured when it was checked; null otherwise. */
+    public Double getCostPerImage() { return costPerImage; }
+    /** What a TorchScript model's checks measured when it was uploaded (JSON), or null. */
+    public String getChecks() { return checks; }
     public Instant getCreatedAt() { return createdAt; }
 
     /** Who created it: the name of the API key that submitted it (null for what predates keys). */

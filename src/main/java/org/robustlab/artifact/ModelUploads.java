@@ -1,6 +1,7 @@
 package org.robustlab.artifact;
 
 import ai.djl.Device;
+import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDManager;
 import java.time.Clock;
@@ -17,13 +18,16 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.robustlab.config.RobustLabProperties;
+import org.robustlab.dataset.DatasetCatalog;
 import org.robustlab.ml.data.DatasetId;
 import org.robustlab.ml.model.Architecture;
 import org.robustlab.ml.model.ModelSpec;
 import org.robustlab.ml.model.Models;
 import org.robustlab.ml.model.Safetensors;
+import org.robustlab.ml.model.TorchScript;
 import org.robustlab.ml.training.Checkpoints;
 import org.robustlab.problem.InvalidRequestException;
+import org.robustlab.problem.Problems;
 import org.robustlab.security.Caller;
 import org.robustlab.security.Quotas;
 import org.springframework.stereotype.Component;
@@ -31,9 +35,10 @@ import tools.jackson.databind.ObjectMapper;
 
 /**
  * Models trained elsewhere: a safetensors file in the PyTorch layout for an architecture the service
- * knows. The file is streamed to a staging folder, loaded into the architecture (every tensor
- * present, with its exact shape, as F32, nothing extra), converted to DJL's format, and only then
- * moved into place and recorded. A bad file leaves nothing behind.
+ * knows, or any network as a TorchScript archive. The file is streamed to a staging folder and checked there: a
+ * safetensors file is loaded into the architecture (every tensor present, with its exact shape, as F32, nothing extra)
+ * and converted to DJL's format; a TorchScript archive is checked in a worker process ({@link ModelInspector}). Only then
+ * is it moved into place and recorded. A bad file leaves nothing behind.
  */
 @Component
 public class ModelUploads {
@@ -45,9 +50,13 @@ public class ModelUploads {
     private final Quotas quotas;
     private final ArtifactStore store;
     private final Clock clock;
+    private final ModelInspector inspector;
+    private final DatasetCatalog datasets;
 
     ModelUploads(ModelArtifactRepository artifacts, RobustLabProperties properties, ObjectMapper json, ArtifactStore store, Quotas quotas,
-            Clock clock) {
+            Clock clock, ModelInspector inspector, DatasetCatalog datasets) {
+        this.inspector = inspector;
+        this.datasets = datasets;
         this.quotas = quotas;
         this.clock = clock;
         this.store = store;
@@ -61,7 +70,8 @@ public class ModelUploads {
      * written to a staging folder, and a failure at any later point (a bad file, the database) removes what
      * was written.
      */
-    public ModelArtifact upload(InputStream content, String filename, String model, String dataset, String name) throws IOException {
+    public ModelArtifact upload(InputStream content, String filename, String model, String dataset, String name,
+            TorchScriptOptions options) throws IOException {
         quotas.submission(Caller.current());
         if (name != null && (name.length() > 200 || name.chars().anyMatch(Character::isISOControl))) {
             throw new InvalidRequestException("name", "name must be at most 200 characters without control characters; got "
@@ -72,10 +82,18 @@ public class ModelUploads {
         if (file != null && (file.length() > 255 || file.chars().anyMatch(Character::isISOControl))) {
             throw new InvalidRequestException("file", "the file's name must be at most 255 characters without control characters");
         }
-        Architecture architecture = parse("model", model, () -> Architecture.fromId(model), Arrays.toString(
-                Arrays.stream(Architecture.values()).map(Architecture::id).toArray()));
+        List<String> models = new ArrayList<>(Arrays.stream(Architecture.values()).map(Architecture::id).toList());
+        models.add(ModelArtifact.FORMAT_TORCHSCRIPT);
         DatasetId datasetId = parse("dataset", dataset, () -> DatasetId.fromId(dataset), Arrays.toString(
                 Arrays.stream(DatasetId.values()).map(DatasetId::id).toArray()));
+        if (ModelArtifact.FORMAT_TORCHSCRIPT.equals(model)) {
+            return uploadTorchScript(content, file, datasetId, name, options == null ? new TorchScriptOptions(null, null, null) : options);
+        }
+        if (options != null && options.given()) {
+            throw new InvalidRequestException("numClasses", "numClasses, mean and std are for model=torchscript; a " + model
+                    + " takes its classes from the dataset and normalises as the architecture does");
+        }
+        Architecture architecture = parse("model", model, () -> Architecture.fromId(model), models.toString());
         ModelSpec spec;
         try {
             spec = ModelSpec.of(architecture, datasetId);
@@ -120,6 +138,106 @@ public class ModelUploads {
                 Checkpoints.deleteTree(staging);
             }
         }
+    }
+
+    /**
+     * A TorchScript upload's own parts, as sent (each may be null).
+     *
+     * @param numClasses the classes its logits have; default the dataset's
+     * @param mean per-channel mean, comma-separated
+     * @param std per-channel standard deviation, comma-separated
+     */
+    public record TorchScriptOptions(String numClasses, String mean, String std) {
+        boolean given() {
+            return numClasses != null || mean != null || std != null;
+        }
+    }
+
+    private ModelArtifact uploadTorchScript(InputStream content, String file, DatasetId dataset, String name, TorchScriptOptions o)
+            throws IOException {
+        int channels = dataset.shape().channels();
+        int classes = dataset.numClasses();
+        if (o.numClasses() != null && !o.numClasses().isBlank()) {
+            try {
+                classes = Integer.parseInt(o.numClasses().trim());
+            } catch (NumberFormatException e) {
+                classes = -1;
+            }
+            if (classes < 2 || classes > 100_000) {
+                throw new InvalidRequestException("numClasses", "numClasses must be a whole number from 2 to 100000; got '"
+                        + Problems.clip(o.numClasses()) + "'");
+            }
+            if (classes != dataset.numClasses()) {
+                throw new InvalidRequestException("numClasses", "numClasses is " + classes + " but " + dataset.id() + " has "
+                        + dataset.numClasses() + " classes; the model's logits must have one per class of its dataset");
+            }
+        }
+        float[] mean = channelValues("mean", o.mean(), channels, false);
+        float[] std = channelValues("std", o.std(), channels, true);
+        if ((mean == null) != (std == null)) {
+            throw new InvalidRequestException(mean == null ? "mean" : "std", "mean and std go together: give both (one value per"
+                    + " channel each) or neither (the module takes [0,1] pixels as they are)");
+        }
+        // the checks run the model on the dataset's test images
+        datasets.checkTest(dataset, 0);
+        UUID id = UUID.randomUUID();
+        Path staging = properties.runsDir().resolve("uploads").resolve(".staging-" + id).toAbsolutePath();
+        Files.createDirectories(staging);
+        List<ModelArtifact.StoredFile> stored = new ArrayList<>();
+        try {
+            Path archive = staging.resolve(ArtifactStore.TORCHSCRIPT_FILE);
+            Files.copy(content, archive, StandardCopyOption.REPLACE_EXISTING);
+            try {
+                TorchScript.archive(archive);
+            } catch (MalformedModelException e) {
+                throw new InvalidRequestException("file", "the file is not a TorchScript model: " + e.getMessage());
+            }
+            ModelInspector.Inspection inspection = inspector.inspect(archive, dataset, classes, mean, std);
+            ModelArtifact.StoredFile pt = store.put("uploads/" + id + "/" + ArtifactStore.TORCHSCRIPT_FILE, archive);
+            stored.add(pt);
+            Map<String, Object> provenance = new LinkedHashMap<>();
+            provenance.put("source", "upload");
+            provenance.put("name", name);
+            provenance.put("filename", file);
+            String normalization = mean == null ? null : json.writeValueAsString(Map.of("mean", mean, "std", std));
+            ModelArtifact artifact = ModelArtifact.torchScript(id, dataset.id(), json.writeValueAsString(provenance), pt, classes,
+                    normalization, inspection.parameters(), inspection.costPerImage(), json.writeValueAsString(inspection),
+                    clock.instant());
+            artifact.setOwner(Caller.current().name());
+            ModelArtifact saved = artifacts.saveAndFlush(artifact);
+            stored.clear();
+            return saved;
+        } finally {
+            store.deleteFiles(stored);
+            if (Files.exists(staging)) {
+                Checkpoints.deleteTree(staging);
+            }
+        }
+    }
+
+    /** One value per channel from a comma-separated part, or null when it is absent. */
+    private static float[] channelValues(String field, String value, int channels, boolean positive) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String[] parts = value.split(",");
+        if (parts.length != channels) {
+            throw new InvalidRequestException(field, field + " needs one value per channel of the dataset's images (" + channels
+                    + "), comma-separated; got " + parts.length);
+        }
+        float[] out = new float[channels];
+        for (int i = 0; i < channels; i++) {
+            try {
+                out[i] = Float.parseFloat(parts[i].trim());
+            } catch (NumberFormatException e) {
+                out[i] = Float.NaN;
+            }
+            if (!Float.isFinite(out[i]) || positive && !(out[i] > 0) || Math.abs(out[i]) > 1e3) {
+                throw new InvalidRequestException(field, field + "'s value " + (i + 1) + " must be a finite number" + (positive
+                        ? " greater than 0" : "") + " of at most 1000 in size; got '" + Problems.clip(parts[i].trim()) + "'");
+            }
+        }
+        return out;
     }
 
     private static <T> T parse(String field, String value, Supplier<T> parser, String allowed) {

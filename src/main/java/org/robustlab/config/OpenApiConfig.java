@@ -149,7 +149,7 @@ class OpenApiConfig {
             Map.entry("Progress", List.of("epoch", "epochs", "batch", "batches", "percent")),
             Map.entry("ModelRef", List.of("id", "kind", "epoch")),
             Map.entry("EvaluationView", List.of("id", "modelId", "state", "percent", "createdAt", "request")),
-            Map.entry("ModelView", List.of("id", "kind", "epoch", "architecture", "dataset", "djlSize", "safetensorsSize",
+            Map.entry("ModelView", List.of("id", "kind", "epoch", "architecture", "dataset", "djlSize", "format",
                     "createdAt")),
             Map.entry("PageViewTrainingJobView", List.of("content", "page", "size", "totalElements", "totalPages")),
             Map.entry("PageViewModelView", List.of("content", "page", "size", "totalElements", "totalPages")),

@@ -189,9 +189,16 @@ public record RobustLabProperties(
      * @param submissionsPerMinute submissions (jobs, evaluations, uploads, keys) per key and minute, on each instance
      * @param maxJsonBody the largest JSON request body
      * @param sse caps on server-sent event streams
+     * @param modelCheckTimeout how long the checks of an uploaded TorchScript model may take (a worker process loads it and
+     *     runs it on one batch of test images); a model that takes longer is refused. Default 120 s
      */
     public record Limits(@Min(1) int maxActivePerOwner, @Positive double maxTrainingCost, @Positive double maxEvaluationCost,
-            @Min(1) int submissionsPerMinute, @NotNull DataSize maxJsonBody, @NotNull @Valid Sse sse) {}
+            @Min(1) int submissionsPerMinute, @NotNull DataSize maxJsonBody, @NotNull @Valid Sse sse, Duration modelCheckTimeout) {
+
+        public Limits {
+            modelCheckTimeout = modelCheckTimeout == null ? Duration.ofSeconds(120) : modelCheckTimeout;
+        }
+    }
 
     /**
      * @param maxPerJob streams open on one job

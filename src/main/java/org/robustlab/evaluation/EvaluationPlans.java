@@ -53,8 +53,8 @@ public class EvaluationPlans {
         ModelArtifact model = resolveModel(request);
         int points = datasets.checkTest(DatasetId.fromId(model.getDataset()), request.testSubset() == null ? 0 : request.testSubset());
         checkSurrogates(request, model);
-        quotas.evaluationCost(ComputeCost.evaluation(Architecture.fromId(model.getArchitecture()), attacks, points,
-                diagnostics(request, attacks)));
+        double perImage = model.isTorchScript() ? model.getCostPerImage() : ComputeCost.perImage(Architecture.fromId(model.getArchitecture()));
+        quotas.evaluationCost(ComputeCost.evaluation(perImage, attacks, points, diagnostics(request, attacks)));
         return planOf(request, model.getId());
     }
 
@@ -216,6 +216,11 @@ public class EvaluationPlans {
                 continue;
             }
             ModelArtifact m = models.findById(id).orElseThrow(() -> NotFoundException.forId("surrogate model", id));
+            if (m.isTorchScript()) {
+                String field = "attacks[" + i + "].surrogateModelId";
+                throw new InvalidRequestException(field, field + " names a TorchScript model; a surrogate must be a built-in"
+                        + " architecture (trained here, or uploaded as safetensors)");
+            }
             if (!m.getDataset().equals(target.getDataset())) {
                 String field = "attacks[" + i + "].surrogateModelId";
                 throw new InvalidRequestException(field, field + " names a model trained on " + m.getDataset()

@@ -197,7 +197,7 @@ public class DeletionService {
             deleteEvaluationFiles(e.getId());
         }
         // the folder of its files in the store: models/ID/ for a trained model, uploads/ID/ for an upload
-        for (ModelArtifact.StoredFile f : List.of(m.djl(), m.safetensors())) {
+        for (ModelArtifact.StoredFile f : m.safetensors() == null ? List.of(m.djl()) : List.of(m.djl(), m.safetensors())) {
             int slash = f.path().lastIndexOf('/');
             if (!f.path().startsWith("/") && slash > 0) {
                 deleteStored(f.path().substring(0, slash + 1));

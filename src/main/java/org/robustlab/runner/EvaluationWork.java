@@ -20,6 +20,7 @@ import org.robustlab.execution.JobState;
 import org.robustlab.worker.WorkerEvent;
 import org.robustlab.worker.WorkerTask;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
 /**
@@ -33,10 +34,12 @@ class EvaluationWork extends Work<EvaluationJob, EvaluationPlan> {
     private final ModelArtifactRepository models;
     private final ArtifactStore artifacts;
     private final RobustLabProperties properties;
+    private final ObjectMapper json;
 
     EvaluationWork(EvaluationStore store, ModelArtifactRepository models, ArtifactStore artifacts, RobustLabProperties properties,
             ObjectMapper json) {
         super(store, json, EvaluationPlan.class);
+        this.json = json;
         this.models = models;
         this.artifacts = artifacts;
         this.properties = properties;
@@ -67,12 +70,32 @@ class EvaluationWork extends Work<EvaluationJob, EvaluationPlan> {
         }
         String checkpoint = "model " + model.getId() + " (" + model.getKind() + ", epoch " + model.getEpoch()
                 + (model.getJobId() == null ? "" : ", job " + model.getJobId()) + ")";
+        float[][] normalization = normalization(model);
         WorkerTask.EvaluationTask evaluation = new WorkerTask.EvaluationTask(model.getArchitecture(), model.getDataset(),
-                artifacts.localFolder(model).toString(), checkpoint, plan.attacks(), plan.testSubset(), plan.seed(), report.toString(),
-                surrogates, plan.diagnostics(), dir.resolve("plots").toString());
+                (model.isTorchScript() ? artifacts.localFile(model) : artifacts.localFolder(model)).toString(), checkpoint,
+                plan.attacks(), plan.testSubset(), plan.seed(), report.toString(), surrogates, plan.diagnostics(),
+                dir.resolve("plots").toString(), model.getNumClasses() == null ? 0 : model.getNumClasses(), normalization[0],
+                normalization[1]);
         WorkerTask task = new WorkerTask("evaluate", null, dir.toString(), properties.dataDir().toAbsolutePath().toString(),
                 properties.downloadDatasets(), start.slot().workerDevice(), evaluation, SchedulerConfig.WORKER_LEASE_SECONDS, 0);
         return new EvaluationRun(start.id(), dir, task);
+    }
+
+    /** A TorchScript model's mean and std, or two nulls. */
+    private float[][] normalization(ModelArtifact model) {
+        if (model.getNormalization() == null) {
+            return new float[2][];
+        }
+        JsonNode n = json.readTree(model.getNormalization());
+        return new float[][] {floats(n.get("mean")), floats(n.get("std"))};
+    }
+
+    private static float[] floats(JsonNode array) {
+        float[] out = new float[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) array.get(i).asDouble();
+        }
+        return out;
     }
 
     private ModelArtifact model(UUID id, String what) throws CannotRunException {

@@ -160,7 +160,8 @@ class WorkerSupervisor {
         Path logFile = run.folder.resolve("worker.log");
         Pump<J> pump;
         int exit;
-        try (WorkerProcess worker = WorkerProcess.start(taskFile, logFile, properties.workers(), engine.settings(), start.slot())) {
+        try (WorkerProcess worker = WorkerProcess.start(taskFile, logFile, properties.workers(),
+                run.task.ownModel() ? engine.ownModelSettings() : engine.settings(), start.slot())) {
             Running me = new Running(token, worker);
             running.put(id, me);
             try {

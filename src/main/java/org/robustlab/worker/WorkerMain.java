@@ -24,6 +24,8 @@ import org.robustlab.ml.data.DatasetId;
 import org.robustlab.ml.data.DatasetLocator;
 import org.robustlab.ml.data.ImageDataset;
 import org.robustlab.ml.engine.ConvolutionCheck;
+import org.robustlab.ml.evaluation.ModelCheck;
+import org.robustlab.ml.model.TorchScript;
 import org.robustlab.ml.engine.EngineInfo;
 import org.robustlab.ml.evaluation.Diagnostics;
 import org.robustlab.ml.evaluation.RobustnessEvaluator;
@@ -79,7 +81,8 @@ public final class WorkerMain {
             EngineInfo engine = EngineInfo.read();
             emit(new WorkerEvent.Started(device.toString(), ProcessHandle.current().pid(),
                     engine.libtorchVersion() + " (" + engine.flavor() + ") from " + engine.folder(), engine.gpus()));
-            ConvolutionCheck convolutions = ConvolutionCheck.run(ConvolutionCheck.BUILT_IN_CHANNELS);
+            ConvolutionCheck convolutions = ConvolutionCheck.run(task.ownModel() ? ConvolutionCheck.ANY_CHANNELS
+                    : ConvolutionCheck.BUILT_IN_CHANNELS);
             if (!convolutions.passed()) {
                 // never compute figures with a libtorch that gets convolutions wrong
                 throw new IllegalStateException(convolutions.advice());
@@ -90,6 +93,8 @@ public final class WorkerMain {
             }
             if (task.kind().equals("train")) {
                 train(task, device, cancellation);
+            } else if (task.kind().equals("inspect")) {
+                inspect(task, device);
             } else {
                 evaluate(task, device, cancellation);
             }
@@ -151,12 +156,11 @@ public final class WorkerMain {
         if (e.testSubset() > 0) {
             test = test.first(e.testSubset());
         }
-        ModelSpec spec = ModelSpec.of(Architecture.fromId(e.architecture()), dataset);
         List<Model> loaded = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager(device); AutoCloseable models = () -> loaded.forEach(Model::close)) {
-            Model model = Models.create(spec, manager);
-            loaded.add(model);
-            Checkpoints.restoreParameters(Path.of(e.parametersFile()), model);
+            TorchScript.Loaded evaluated = load(e, test.shape().channels(), device, manager);
+            loaded.add(evaluated.model());
+            Block model = evaluated.block();
             Map<String, Block> surrogates = new LinkedHashMap<>();
             if (e.surrogates() != null) {
                 for (var s : e.surrogates().entrySet()) {
@@ -178,13 +182,13 @@ public final class WorkerMain {
                     .optCancellation(cancellation::isCancelled)
                     .optProgress(done -> emit(new WorkerEvent.Progress(done, total)))
                     .optState(state)
-                    .run(model.getBlock(), manager, test, e.attacks(), e.checkpoint());
+                    .run(model, manager, test, e.attacks(), e.checkpoint());
             RobustnessReport report = evaluation.report();
             evaluation.examples().writeCsv(folder.resolve(ExampleRecord.FILE));
             if (e.diagnostics() != null) {
                 Diagnostics.Result d = new Diagnostics(250).optCancellation(cancellation::isCancelled)
                         .optProgress(stage -> emit(new WorkerEvent.Progress(units + stage, total)))
-                        .run(model.getBlock(), manager, test, e.diagnostics());
+                        .run(model, manager, test, e.diagnostics());
                 Path plots = Path.of(e.plotsDir());
                 Files.createDirectories(plots);
                 for (var p : d.pictures().entrySet()) {
@@ -198,6 +202,41 @@ public final class WorkerMain {
             emit(WorkerEvent.Finished.of("SUCCEEDED", null));
         }
     }
+
+    /**
+     * The evaluated model and the block to attack: a built-in architecture with its DJL parameters, or a lab's TorchScript
+     * archive behind its normalisation.
+     */
+    private static TorchScript.Loaded load(WorkerTask.EvaluationTask e, int channels, Device device, NDManager manager)
+            throws Exception {
+        if (WorkerTask.TORCHSCRIPT.equals(e.architecture())) {
+            return TorchScript.load(Path.of(e.parametersFile()), device, e.mean(), e.std(), channels);
+        }
+        Model model = Models.create(ModelSpec.of(Architecture.fromId(e.architecture()), DatasetId.fromId(e.dataset())), manager);
+        Checkpoints.restoreParameters(Path.of(e.parametersFile()), model);
+        return new TorchScript.Loaded(model, model.getBlock());
+    }
+
+    /**
+     * Checks a lab's TorchScript model on its dataset's first test points ({@link ModelCheck}) and writes what it measured
+     * to the task's report file; a model that fails ends the worker FAILED with what is wrong.
+     */
+    private static void inspect(WorkerTask task, Device device) throws Exception {
+        WorkerTask.EvaluationTask e = task.evaluation();
+        DatasetId dataset = DatasetId.fromId(e.dataset());
+        ImageDataset test = new DatasetLocator(Path.of(task.dataDir()), task.downloadDatasets()).load(dataset, false);
+        TorchScript.Archive archive = TorchScript.archive(Path.of(e.parametersFile()));
+        try (NDManager manager = NDManager.newBaseManager(device);
+                TorchScript.Loaded model = TorchScript.load(Path.of(e.parametersFile()), device, e.mean(), e.std(),
+                        test.shape().channels())) {
+            ModelCheck.Result r = ModelCheck.run(model.block(), test, e.numClasses(), e.testSubset(), manager);
+            Files.writeString(Path.of(e.reportFile()), WorkerJson.MAPPER.writeValueAsString(new Inspection(r, archive.formatVersion())));
+        }
+        emit(WorkerEvent.Finished.of("SUCCEEDED", null));
+    }
+
+    /** What {@code inspect} writes: the checks' figures and the archive's format version. */
+    public record Inspection(ModelCheck.Result check, String formatVersion) {}
 
     private static volatile long lastHeard = System.nanoTime();
 

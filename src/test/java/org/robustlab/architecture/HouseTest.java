@@ -54,7 +54,7 @@ class HouseTest {
         HOUSE.put("execution", List.of("config", "problem"));
         HOUSE.put("report", List.of("ml.*"));
         HOUSE.put("dataset", List.of("config", "problem", "ml.*"));
-        HOUSE.put("artifact", List.of("config", "problem", "security", "storage", "ml.*"));
+        HOUSE.put("artifact", List.of("config", "dataset", "problem", "security", "storage", "ml.*"));
         HOUSE.put("job", List.of("artifact", "dataset", "device", "execution", "security", "config", "problem", "ml.*"));
         HOUSE.put("evaluation", List.of("artifact", "dataset", "device", "execution", "report", "security", "config", "problem",
                 "storage", "ml.*"));

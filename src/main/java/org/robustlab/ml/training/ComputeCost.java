@@ -48,6 +48,14 @@ public final class ComputeCost {
 
     /** An evaluation of {@code attacks} on {@code testPoints} images, with its diagnostics when not null. */
     public static double evaluation(Architecture architecture, List<AttackSpec> attacks, int testPoints, Diagnostics.Plan diagnostics) {
+        return evaluation(perImage(architecture), attacks, testPoints, diagnostics);
+    }
+
+    /**
+     * An evaluation of a model whose forward pass costs {@code modelPerImage} SmallCNN passes (a lab's own model, measured
+     * when it was checked).
+     */
+    public static double evaluation(double modelPerImage, List<AttackSpec> attacks, int testPoints, Diagnostics.Plan diagnostics) {
         double perImage = 1;
         for (AttackSpec a : attacks) {
             perImage += attack(a) + 1;
@@ -58,7 +66,7 @@ public final class ComputeCost {
             total += diagnostics.points() * (3.0 * (10 + 100 + 1 + 20 + 1 + 20) + diagnostics.squareQueries() + 10)
                     + diagnostics.pictures() * 3.0 * 20;
         }
-        return total * perImage(architecture);
+        return total * modelPerImage;
     }
 
     static double attack(AttackSpec a) {

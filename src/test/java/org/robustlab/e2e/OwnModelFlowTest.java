@@ -1,0 +1,171 @@
+package org.robustlab.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.ByteArrayOutputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.robustlab.artifact.Checksums;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A lab's own network, end to end on the real server: a model RobustLab does not know (its own layer names, 24-channel
+ * convolutions, BatchNorm, GELU, its normalisation inside) saved as TorchScript with Debian's PyTorch is uploaded,
+ * checked in a worker process, evaluated with PGD-20, and its clean accuracy is PyTorch's own on the same points; bad
+ * archives (probabilities, no input gradient, the wrong output shape, a forward pass that never ends, a torch.save file,
+ * garbage) are refused with a 400 that says what is wrong, and nothing of them is stored.
+ */
+class OwnModelFlowTest extends RealServerTest {
+
+    private static final int POINTS = 200;
+    static Path good;
+    static Map<String, Path> bad = new LinkedHashMap<>();
+    static String pytorchLine;
+
+    @DynamicPropertySource
+    static void ownModelProperties(DynamicPropertyRegistry r) {
+        // long enough for a worker's start on a loaded machine; the endless model is killed at it
+        r.add("robustlab.limits.model-check-timeout", () -> "60s");
+    }
+
+    @BeforeAll
+    static void makeArchives() throws Exception {
+        good = dir.resolve("labnet.pt");
+        python("make", good.toString(), "--train-steps", "40");
+        for (String kind : List.of("probabilities", "no-gradient", "wrong-shape", "slow", "state-dict")) {
+            Path p = dir.resolve(kind + ".pt");
+            python("bad", kind, p.toString());
+            bad.put(kind, p);
+        }
+        pytorchLine = (python("eval", good.toString(), "--points", String.valueOf(POINTS), "--eps", "0.1"));
+    }
+
+    @Test
+    void aLabsModelIsCheckedEvaluatedAndMatchesPyTorchAndBadOnesAreRefused() throws Exception {
+        HttpResponse<String> up = upload(Files.readAllBytes(good), "labnet.pt", Map.of("model", "torchscript", "dataset", "fashion-mnist",
+                "name", "LabNet"));
+        assertThat(up.statusCode()).as(up.body()).isEqualTo(201);
+        JsonNode model = json.readTree(up.body());
+        String id = model.get("id").asString();
+        assertThat(model.get("format").asString()).isEqualTo("torchscript");
+        assertThat(model.get("architecture").asString()).isEqualTo("torchscript");
+        JsonNode ts = model.get("torchScript");
+        assertThat(ts.get("numClasses").asInt()).isEqualTo(10);
+        assertThat(ts.get("parameters").asLong()).isEqualTo(238_042);
+        assertThat(ts.get("costPerImage").asDouble()).isGreaterThanOrEqualTo(1);
+        assertThat(ts.get("checks").get("accuracy").asDouble()).isGreaterThan(0.5);
+        assertThat(ts.get("checks").get("meanAbsGradient").asDouble()).isGreaterThan(0);
+        assertThat(model.has("safetensorsSha256")).isFalse();
+
+        // what is refused, and why
+        assertProblem(upload(Files.readAllBytes(bad.get("probabilities")), "p.pt", torchscript()), "file", "probabilities");
+        assertProblem(upload(Files.readAllBytes(bad.get("no-gradient")), "g.pt", torchscript()), "file", "gradient is zero");
+        assertProblem(upload(Files.readAllBytes(bad.get("wrong-shape")), "w.pt", torchscript()), "file", "expected (64, 10)");
+        assertProblem(upload(Files.readAllBytes(bad.get("state-dict")), "s.pt", torchscript()), "file", "torch.jit.save");
+        assertProblem(upload("not an archive".getBytes(StandardCharsets.UTF_8), "x.pt", torchscript()), "file", "not a zip");
+        assertProblem(upload(Files.readAllBytes(bad.get("slow")), "slow.pt", torchscript()), "file", "within 60 s");
+        Map<String, String> cifarMean = new LinkedHashMap<>(torchscript());
+        cifarMean.put("mean", "0.49,0.48,0.45");
+        cifarMean.put("std", "0.25,0.24,0.26");
+        assertProblem(upload(Files.readAllBytes(good), "labnet.pt", cifarMean), "mean", "one value per channel");
+        Map<String, String> onlyMean = new LinkedHashMap<>(torchscript());
+        onlyMean.put("mean", "0.5");
+        assertProblem(upload(Files.readAllBytes(good), "labnet.pt", onlyMean), "std", "go together");
+        Map<String, String> classes = new LinkedHashMap<>(torchscript());
+        classes.put("numClasses", "100");
+        assertProblem(upload(Files.readAllBytes(good), "labnet.pt", classes), "numClasses", "has 10 classes");
+        assertProblem(upload(Files.readAllBytes(good), "labnet.pt", Map.of("model", "torchscript", "dataset", "cifar10")), "dataset",
+                "not available");
+        assertThat(json.readTree(api.get("/api/v1/models").body()).get("content")).hasSize(1);
+        try (Stream<Path> stored = Files.list(dir.resolve("runs").resolve("uploads"))) {
+            assertThat(stored.map(p -> p.getFileName().toString())).containsExactly(id);
+        }
+
+        // the archive comes back as it went in
+        HttpResponse<String> wrongFormat = api.get("/api/v1/models/" + id + "/download?format=safetensors");
+        assertThat(wrongFormat.statusCode()).as(wrongFormat.body()).isEqualTo(400);
+        assertThat(json.readTree(wrongFormat.body()).get("detail").asString()).contains("format=torchscript");
+        HttpResponse<byte[]> download = api.http.send(api.request("/api/v1/models/" + id + "/download?format=torchscript").GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(download.statusCode()).isEqualTo(200);
+        assertThat(download.body()).isEqualTo(Files.readAllBytes(good));
+        assertThat(download.headers().firstValue("X-Checksum-SHA256")).hasValue(Checksums.sha256(good));
+
+        // a TorchScript model cannot be a surrogate (its transfer attack needs a built-in architecture)
+        HttpResponse<String> surrogate = api.post("/api/v1/evaluations", """
+                {"modelId": "%s", "attacks": [{"type": "transfer", "epsilon": 0.1, "surrogateModelId": "%s"}]}""".formatted(id, id));
+        assertProblem(surrogate, "attacks[0].surrogateModelId", "TorchScript");
+
+        // evaluated as PyTorch sees it
+        HttpResponse<String> submitted = api.post("/api/v1/evaluations", """
+                {"modelId": "%s", "testSubset": %d, "attacks": [{"type": "pgd", "epsilon": 0.1, "steps": 20}],
+                 "diagnostics": {"enabled": false}}""".formatted(id, POINTS));
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+        String evaluation = json.readTree(submitted.body()).get("id").asString();
+        JsonNode done = api.waitFor("/api/v1/evaluations/" + evaluation, j -> j.get("state").asString().matches("SUCCEEDED|FAILED|CANCELLED"),
+                Duration.ofMinutes(8));
+        assertThat(done.get("state").asString()).as(done.toString()).isEqualTo("SUCCEEDED");
+        JsonNode report = json.readTree(api.get("/api/v1/evaluations/" + evaluation + "/report").body());
+        JsonNode pytorch = json.readTree(pytorchLine);
+        double clean = report.get("cleanAccuracy").asDouble();
+        double pgd = report.get("results").get(0).get("robustAccuracy").asDouble();
+        System.out.printf("a lab's TorchScript model, %d Fashion-MNIST test points: clean %.3f RobustLab, %.3f PyTorch; PGD-20 %.3f"
+                + " RobustLab, %.3f PyTorch%n", POINTS, clean, pytorch.get("clean").asDouble(), pgd, pytorch.get("pgd20").asDouble());
+        // the same points right: PyTorch's figure is a float32 mean
+        assertThat(Math.round(clean * POINTS)).isEqualTo(Math.round(pytorch.get("clean").asDouble() * POINTS));
+        // random starts differ between the two: 200 points, within 4 points of accuracy
+        assertThat(pgd).isCloseTo(pytorch.get("pgd20").asDouble(), within(0.04));
+        assertThat(pgd).isLessThan(clean);
+    }
+
+    private static Map<String, String> torchscript() {
+        return Map.of("model", "torchscript", "dataset", "fashion-mnist");
+    }
+
+    private void assertProblem(HttpResponse<String> response, String field, String detailPart) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        JsonNode p = json.readTree(response.body());
+        assertThat(p.get("field").asString()).as(response.body()).isEqualTo(field);
+        assertThat(p.get("detail").asString()).contains(detailPart);
+    }
+
+    private HttpResponse<String> upload(byte[] file, String filename, Map<String, String> parts) throws Exception {
+        String boundary = "robustlab" + System.nanoTime();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (var part : parts.entrySet()) {
+            body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + part.getKey() + "\"\r\n\r\n" + part.getValue()
+                    + "\r\n").getBytes(StandardCharsets.UTF_8));
+        }
+        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename
+                + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.write(file);
+        body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return api.send(api.request("/api/v1/models")
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build());
+    }
+
+    /** Runs bench/torchscript_model.py with Debian's PyTorch; returns its last line (JSON). */
+    private static String python(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("/usr/bin/python3", "bench/torchscript_model.py"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("torchscript_model.py %s said: %s", args[0], output).isZero();
+        return output.strip().lines().reduce((a, b) -> b).orElse("");
+    }
+}
