@@ -92,6 +92,9 @@ class OpenApiConfig {
                     respell(attack.getProperties().get(p));
                 }
             }
+            // a class without test points in an evaluation's subset has no accuracy: null in the per-class lists
+            nullableItems(api.getComponents().getSchemas().get("ClassAccuracy"), "worstCase");
+            nullableItems(api.getComponents().getSchemas().get("AttackResult"), "perClassAccuracy");
             // a sweep's grid values and a baseline's merge patch are any JSON: numbers, strings, booleans, objects
             Schema<?> sweep = api.getComponents().getSchemas().get("CreateSweepRequest");
             if (sweep != null && sweep.getProperties() != null && sweep.getProperties().get("grid") != null) {
@@ -124,6 +127,13 @@ class OpenApiConfig {
 
     /** A schema with items is an array, said explicitly (an annotated field of another Java type leaves it out). */
     @SuppressWarnings("rawtypes")
+    private static void nullableItems(Schema<?> schema, String property) {
+        if (schema != null && schema.getProperties() != null && schema.getProperties().get(property) != null
+                && schema.getProperties().get(property).getItems() != null) {
+            schema.getProperties().get(property).getItems().setNullable(true);
+        }
+    }
+
     private static void arraysAreArrays(Schema schema) {
         if (schema == null) {
             return;

@@ -216,11 +216,6 @@ public class EvaluationPlans {
                 continue;
             }
             ModelArtifact m = models.findById(id).orElseThrow(() -> NotFoundException.forId("surrogate model", id));
-            if (m.isTorchScript()) {
-                String field = "attacks[" + i + "].surrogateModelId";
-                throw new InvalidRequestException(field, field + " names a TorchScript model; a surrogate must be a built-in"
-                        + " architecture (trained here, or uploaded as safetensors)");
-            }
             if (!m.getDataset().equals(target.getDataset())) {
                 String field = "attacks[" + i + "].surrogateModelId";
                 throw new InvalidRequestException(field, field + " names a model trained on " + m.getDataset()

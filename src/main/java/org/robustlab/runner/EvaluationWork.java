@@ -66,7 +66,9 @@ class EvaluationWork extends Work<EvaluationJob, EvaluationPlan> {
         Map<String, WorkerTask.Surrogate> surrogates = new LinkedHashMap<>();
         for (UUID id : plan.surrogates()) {
             ModelArtifact s = model(id, "surrogate model");
-            surrogates.put(id.toString(), new WorkerTask.Surrogate(s.getArchitecture(), artifacts.localFolder(s).toString()));
+            float[][] n = normalization(s);
+            surrogates.put(id.toString(), new WorkerTask.Surrogate(s.getArchitecture(), (s.isTorchScript() ? artifacts.localFile(s)
+                    : artifacts.localFolder(s)).toString(), s.getNumClasses() == null ? 0 : s.getNumClasses(), n[0], n[1]));
         }
         String checkpoint = "model " + model.getId() + " (" + model.getKind() + ", epoch " + model.getEpoch()
                 + (model.getJobId() == null ? "" : ", job " + model.getJobId()) + ")";

@@ -75,7 +75,7 @@ class WorkerInspector implements ModelInspector {
             return t;
         });
         try (WorkerProcess worker = WorkerProcess.start(taskFile, logFile, properties.workers(), engine.ownModelSettings(),
-                new DevicePool.Slot(-1, ""))) {
+                new DevicePool.Slot(-1, ""), true)) {
             AtomicReference<WorkerEvent.Finished> finished = new AtomicReference<>();
             Future<Integer> exit = pumping.submit(() -> worker.pump(event -> {
                 if (event instanceof WorkerEvent.Finished f) {

@@ -12,7 +12,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.jar.JarFile;
@@ -59,15 +62,42 @@ final class WorkerProcess implements AutoCloseable {
     /**
      * Starts a worker on {@code taskFile}, with the engine's settings (which libtorch, offline, cuDNN
      * benchmark mode) and pinned to its slot's GPU (a CPU worker sees none); {@code log} receives
-     * stderr and stray stdout lines.
+     * stderr and stray stdout lines. A worker that runs a lab's own model ({@code ownModel}) gets only the environment
+     * it needs to compute ({@link #computeEnvironment}): none of the service's credentials.
      */
     static WorkerProcess start(Path taskFile, Path log, RobustLabProperties.Workers config, EngineSettings engine,
-            DevicePool.Slot slot) throws IOException {
+            DevicePool.Slot slot, boolean ownModel) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command(taskFile, config, engine))
                 .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        if (ownModel) {
+            Map<String, String> kept = computeEnvironment(builder.environment());
+            builder.environment().clear();
+            builder.environment().putAll(kept);
+        }
         builder.environment().putAll(engine.environment());
         builder.environment().putAll(slot.environment());
         return new WorkerProcess(builder.start());
+    }
+
+    /** Variables a worker that runs a lab's model keeps, by name. */
+    private static final Set<String> KEPT = Set.of("PATH", "HOME", "LANG", "TZ", "TMPDIR", "LD_LIBRARY_PATH", "JAVA_HOME",
+            "DJL_CACHE_DIR", "ENGINE_CACHE_DIR", "CUDA_VISIBLE_DEVICES");
+    /** ... and by prefix: locale, libtorch, oneDNN, OpenMP, MKL and CUDA settings. */
+    private static final List<String> KEPT_PREFIXES = List.of("LC_", "PYTORCH_", "ONEDNN_", "DNNL_", "OMP_", "MKL_", "KMP_",
+            "CUDA_", "NVIDIA_", "NCCL_", "TORCH_");
+
+    /**
+     * The part of {@code inherited} a worker that runs a lab's model keeps: what locates Java, libtorch and the GPU and
+     * tunes their threads; not the database's, the store's or any other credentials the service was started with.
+     */
+    static Map<String, String> computeEnvironment(Map<String, String> inherited) {
+        Map<String, String> kept = new TreeMap<>();
+        inherited.forEach((name, value) -> {
+            if (KEPT.contains(name) || KEPT_PREFIXES.stream().anyMatch(name::startsWith)) {
+                kept.put(name, value);
+            }
+        });
+        return kept;
     }
 
     static List<String> command(Path taskFile, RobustLabProperties.Workers config, EngineSettings engine) throws IOException {

@@ -161,7 +161,7 @@ class WorkerSupervisor {
         Pump<J> pump;
         int exit;
         try (WorkerProcess worker = WorkerProcess.start(taskFile, logFile, properties.workers(),
-                run.task.ownModel() ? engine.ownModelSettings() : engine.settings(), start.slot())) {
+                run.task.ownModel() ? engine.ownModelSettings() : engine.settings(), start.slot(), run.task.ownModel())) {
             Running me = new Running(token, worker);
             running.put(id, me);
             try {

@@ -164,10 +164,12 @@ public final class WorkerMain {
             Map<String, Block> surrogates = new LinkedHashMap<>();
             if (e.surrogates() != null) {
                 for (var s : e.surrogates().entrySet()) {
-                    Model m = Models.create(ModelSpec.of(Architecture.fromId(s.getValue().architecture()), dataset), manager);
-                    loaded.add(m);
-                    Checkpoints.restoreParameters(Path.of(s.getValue().parametersFile()), m);
-                    surrogates.put(s.getKey(), m.getBlock());
+                    WorkerTask.Surrogate g = s.getValue();
+                    TorchScript.Loaded m = load(new WorkerTask.EvaluationTask(g.architecture(), e.dataset(), g.parametersFile(), null,
+                            List.of(), 0, 0, null, null, null, null, g.numClasses(), g.mean(), g.std()), test.shape().channels(), device,
+                            manager);
+                    loaded.add(m.model());
+                    surrogates.put(s.getKey(), m.block());
                 }
             }
             RobustnessEvaluator evaluator = new RobustnessEvaluator(250, e.seed()).optSurrogates(surrogates);

@@ -33,7 +33,8 @@ public record WorkerTask(String kind, TrainingPlan plan, String runDir, String d
 
     /** Whether this worker runs a lab's own model (TorchScript), whose convolutions may have any shape. */
     public boolean ownModel() {
-        return evaluation != null && TORCHSCRIPT.equals(evaluation.architecture());
+        return evaluation != null && (TORCHSCRIPT.equals(evaluation.architecture()) || evaluation.surrogates() != null
+                && evaluation.surrogates().values().stream().anyMatch(s -> TORCHSCRIPT.equals(s.architecture())));
     }
 
     /** The architecture id of a lab's own model in TorchScript. */
@@ -68,6 +69,15 @@ public record WorkerTask(String kind, TrainingPlan plan, String runDir, String d
         }
     }
 
-    /** A surrogate model: its architecture and DJL parameter folder. */
-    public record Surrogate(String architecture, String parametersFile) {}
+    /**
+     * A surrogate model: its architecture and DJL parameter folder, or {@value #TORCHSCRIPT} and its archive with its
+     * classes and normalisation.
+     */
+    public record Surrogate(String architecture, String parametersFile, int numClasses, float[] mean, float[] std) {
+
+        /** A built-in architecture's surrogate. */
+        public Surrogate(String architecture, String parametersFile) {
+            this(architecture, parametersFile, 0, null, null);
+        }
+    }
 }

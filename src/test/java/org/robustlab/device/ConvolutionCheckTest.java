@@ -25,7 +25,7 @@ class ConvolutionCheckTest {
         // on most CPUs this passes; on an AMD Zen 5 with DJL's libtorch 2.7.1 it does not (results/onednn-convolution-check.md)
         System.out.println("convolution check for padded channel counts without a cap on this CPU: " + uncapped);
         boolean passed = uncapped.startsWith("passed=true");
-        ConvolutionCheck result = new ConvolutionCheck(passed, passed ? 0 : 1, uncapped);
+        ConvolutionCheck result = new ConvolutionCheck(passed, passed ? 0.0 : 1.0, uncapped);
         EngineSettings workers = NativeEngine.workerSettings(EngineSettings.defaults(), result, true, null);
         assertThat(workers.onednnMaxCpuIsa()).isEqualTo(passed ? null : ConvolutionCheck.SAFE_ISA);
     }
@@ -33,7 +33,7 @@ class ConvolutionCheckTest {
     @Test
     void theCapIsSetOnlyWhenLeftToAFailedCheckAndNotInherited() {
         ConvolutionCheck failed = new ConvolutionCheck(false, 3.9, "differs");
-        ConvolutionCheck passed = new ConvolutionCheck(true, 0, "matches");
+        ConvolutionCheck passed = new ConvolutionCheck(true, 0.0, "matches");
         EngineSettings none = EngineSettings.defaults();
         assertThat(NativeEngine.workerSettings(none, failed, true, null).environment())
                 .containsEntry(ConvolutionCheck.ISA_VARIABLE, ConvolutionCheck.SAFE_ISA);
