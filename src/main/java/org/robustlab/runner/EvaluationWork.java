@@ -68,7 +68,7 @@ class EvaluationWork extends Work<EvaluationJob, EvaluationPlan> {
             ModelArtifact s = model(id, "surrogate model");
             float[][] n = normalization(s);
             surrogates.put(id.toString(), new WorkerTask.Surrogate(s.getArchitecture(), (s.isTorchScript() ? artifacts.localFile(s)
-                    : artifacts.localFolder(s)).toString(), s.getNumClasses() == null ? 0 : s.getNumClasses(), n[0], n[1]));
+                    : artifacts.localFolder(s)).toString(), n[0], n[1]));
         }
         String checkpoint = "model " + model.getId() + " (" + model.getKind() + ", epoch " + model.getEpoch()
                 + (model.getJobId() == null ? "" : ", job " + model.getJobId()) + ")";

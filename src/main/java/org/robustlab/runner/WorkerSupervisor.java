@@ -168,7 +168,9 @@ class WorkerSupervisor {
                 if (shuttingDown) {
                     worker.close();
                 }
-                if (job.execution().isCancelRequested()) {
+                // read again now that cancel() can find this worker: a cancel stored since the job was read would
+                // otherwise reach neither this check nor cancel()
+                if (store.find(id).map(j -> j.execution().isCancelRequested()).orElse(true)) {
                     worker.cancel(properties.workers().cancelGraceSeconds());
                 }
                 pump = new Pump<>(store, run, id, token, worker);

@@ -24,15 +24,15 @@ import org.robustlab.ml.data.DatasetId;
 import org.robustlab.ml.data.DatasetLocator;
 import org.robustlab.ml.data.ImageDataset;
 import org.robustlab.ml.engine.ConvolutionCheck;
-import org.robustlab.ml.evaluation.ModelCheck;
-import org.robustlab.ml.model.TorchScript;
 import org.robustlab.ml.engine.EngineInfo;
 import org.robustlab.ml.evaluation.Diagnostics;
+import org.robustlab.ml.evaluation.ModelCheck;
 import org.robustlab.ml.evaluation.RobustnessEvaluator;
 import org.robustlab.ml.evaluation.RobustnessReport;
 import org.robustlab.ml.model.Architecture;
 import org.robustlab.ml.model.ModelSpec;
 import org.robustlab.ml.model.Models;
+import org.robustlab.ml.model.TorchScript;
 import org.robustlab.ml.training.Cancellation;
 import org.robustlab.ml.training.Checkpoints;
 import org.robustlab.ml.training.EpochMetrics;
@@ -158,16 +158,14 @@ public final class WorkerMain {
         }
         List<Model> loaded = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager(device); AutoCloseable models = () -> loaded.forEach(Model::close)) {
-            TorchScript.Loaded evaluated = load(e, test.shape().channels(), device, manager);
+            TorchScript.Loaded evaluated = load(e.architecture(), e.parametersFile(), dataset, e.mean(), e.std(), device, manager);
             loaded.add(evaluated.model());
             Block model = evaluated.block();
             Map<String, Block> surrogates = new LinkedHashMap<>();
             if (e.surrogates() != null) {
                 for (var s : e.surrogates().entrySet()) {
                     WorkerTask.Surrogate g = s.getValue();
-                    TorchScript.Loaded m = load(new WorkerTask.EvaluationTask(g.architecture(), e.dataset(), g.parametersFile(), null,
-                            List.of(), 0, 0, null, null, null, null, g.numClasses(), g.mean(), g.std()), test.shape().channels(), device,
-                            manager);
+                    TorchScript.Loaded m = load(g.architecture(), g.parametersFile(), dataset, g.mean(), g.std(), device, manager);
                     loaded.add(m.model());
                     surrogates.put(s.getKey(), m.block());
                 }
@@ -206,16 +204,16 @@ public final class WorkerMain {
     }
 
     /**
-     * The evaluated model and the block to attack: a built-in architecture with its DJL parameters, or a lab's TorchScript
-     * archive behind its normalisation.
+     * A model and the block to attack: a built-in {@code architecture} with its DJL parameters in {@code file}, or a lab's
+     * TorchScript archive behind its normalisation ({@code mean} and {@code std}, or none).
      */
-    private static TorchScript.Loaded load(WorkerTask.EvaluationTask e, int channels, Device device, NDManager manager)
-            throws Exception {
-        if (WorkerTask.TORCHSCRIPT.equals(e.architecture())) {
-            return TorchScript.load(Path.of(e.parametersFile()), device, e.mean(), e.std(), channels);
+    private static TorchScript.Loaded load(String architecture, String file, DatasetId dataset, float[] mean, float[] std,
+            Device device, NDManager manager) throws Exception {
+        if (WorkerTask.TORCHSCRIPT.equals(architecture)) {
+            return TorchScript.load(Path.of(file), device, mean, std, dataset.shape().channels());
         }
-        Model model = Models.create(ModelSpec.of(Architecture.fromId(e.architecture()), DatasetId.fromId(e.dataset())), manager);
-        Checkpoints.restoreParameters(Path.of(e.parametersFile()), model);
+        Model model = Models.create(ModelSpec.of(Architecture.fromId(architecture), dataset), manager);
+        Checkpoints.restoreParameters(Path.of(file), model);
         return new TorchScript.Loaded(model, model.getBlock());
     }
 

@@ -71,13 +71,13 @@ public record WorkerTask(String kind, TrainingPlan plan, String runDir, String d
 
     /**
      * A surrogate model: its architecture and DJL parameter folder, or {@value #TORCHSCRIPT} and its archive with its
-     * classes and normalisation.
+     * normalisation (or none).
      */
-    public record Surrogate(String architecture, String parametersFile, int numClasses, float[] mean, float[] std) {
+    public record Surrogate(String architecture, String parametersFile, float[] mean, float[] std) {
 
         /** A built-in architecture's surrogate. */
         public Surrogate(String architecture, String parametersFile) {
-            this(architecture, parametersFile, 0, null, null);
+            this(architecture, parametersFile, null, null);
         }
     }
 }

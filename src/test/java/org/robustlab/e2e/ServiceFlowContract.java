@@ -151,7 +151,10 @@ abstract class ServiceFlowContract extends RealServerTest {
         assertThat(json.readTree(busyJob.body()).get("detail").asString()).contains("cancel it first");
         api.post("/api/v1/training-jobs/" + queued + "/cancel", "");
         api.waitFor("/api/v1/training-jobs/" + queued, j -> j.get("state").asString().equals("CANCELLED"), Duration.ofMinutes(5));
-        assertThat(api.delete("/api/v1/training-jobs/" + queued).statusCode()).isEqualTo(204);
+        // the runner's last writes of the ended execution may still race the deletion, which then answers 409 "retry"
+        HttpResponse<String> deleted = Waits.until("the deletion of " + queued, Duration.ofSeconds(30),
+                () -> api.delete("/api/v1/training-jobs/" + queued), r -> r.statusCode() != 409);
+        assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(204);
 
         assertThat(dir.resolve("runs/jobs/" + id + "/last/state.json")).isRegularFile();
         assertThat(api.delete("/api/v1/training-jobs/" + id).statusCode()).isEqualTo(204);
