@@ -100,12 +100,7 @@ public class ModelUploads {
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("model", e.getMessage());
         }
-        UUID id = UUID.randomUUID();
-        // checked and converted in a local staging folder; only then stored, and only then recorded
-        Path staging = properties.runsDir().resolve("uploads").resolve(".staging-" + id).toAbsolutePath();
-        Files.createDirectories(staging);
-        List<ModelArtifact.StoredFile> stored = new ArrayList<>();
-        try {
+        return staged((id, staging, stored) -> {
             Path safetensors = staging.resolve(Checkpoints.SAFETENSORS_FILE);
             Files.copy(content, safetensors, StandardCopyOption.REPLACE_EXISTING);
             try (NDManager manager = NDManager.newBaseManager(Device.cpu()); Model m = Models.create(spec, manager)) {
@@ -122,12 +117,28 @@ public class ModelUploads {
             stored.add(djl);
             ModelArtifact.StoredFile st = store.put(prefix + Checkpoints.SAFETENSORS_FILE, safetensors);
             stored.add(st);
-            Map<String, Object> provenance = new LinkedHashMap<>();
-            provenance.put("source", "upload");
-            provenance.put("name", name);
-            provenance.put("filename", file);
-            ModelArtifact artifact = new ModelArtifact(id, null, "uploaded", 0, architecture.id(), datasetId.id(), "external",
-                    json.writeValueAsString(provenance), null, djl, st, clock.instant());
+            return new ModelArtifact(id, null, "uploaded", 0, architecture.id(), datasetId.id(), "external", provenance(name, file),
+                    null, djl, st, clock.instant());
+        });
+    }
+
+    /** What an upload does with its staging folder: check the file there, store what is kept, and return the record. */
+    @FunctionalInterface
+    private interface Staging {
+        ModelArtifact run(UUID id, Path staging, List<ModelArtifact.StoredFile> stored) throws IOException;
+    }
+
+    /**
+     * Runs {@code work} in a fresh local staging folder, then records what it returns with its owner. Whatever fails
+     * (a bad file, the store, the database) removes the files {@code work} stored; the staging folder always goes.
+     */
+    private ModelArtifact staged(Staging work) throws IOException {
+        UUID id = UUID.randomUUID();
+        Path staging = properties.runsDir().resolve("uploads").resolve(".staging-" + id).toAbsolutePath();
+        Files.createDirectories(staging);
+        List<ModelArtifact.StoredFile> stored = new ArrayList<>();
+        try {
+            ModelArtifact artifact = work.run(id, staging, stored);
             artifact.setOwner(Caller.current().name());
             ModelArtifact saved = artifacts.saveAndFlush(artifact);
             stored.clear();
@@ -138,6 +149,14 @@ public class ModelUploads {
                 Checkpoints.deleteTree(staging);
             }
         }
+    }
+
+    private String provenance(String name, String file) {
+        Map<String, Object> provenance = new LinkedHashMap<>();
+        provenance.put("source", "upload");
+        provenance.put("name", name);
+        provenance.put("filename", file);
+        return json.writeValueAsString(provenance);
     }
 
     /**
@@ -180,11 +199,8 @@ public class ModelUploads {
         }
         // the checks run the model on the dataset's test images
         datasets.checkTest(dataset, 0);
-        UUID id = UUID.randomUUID();
-        Path staging = properties.runsDir().resolve("uploads").resolve(".staging-" + id).toAbsolutePath();
-        Files.createDirectories(staging);
-        List<ModelArtifact.StoredFile> stored = new ArrayList<>();
-        try {
+        int numClasses = classes;
+        return staged((id, staging, stored) -> {
             Path archive = staging.resolve(ArtifactStore.TORCHSCRIPT_FILE);
             Files.copy(content, archive, StandardCopyOption.REPLACE_EXISTING);
             try {
@@ -192,27 +208,13 @@ public class ModelUploads {
             } catch (MalformedModelException e) {
                 throw new InvalidRequestException("file", "the file is not a TorchScript model: " + e.getMessage());
             }
-            ModelInspector.Inspection inspection = inspector.inspect(archive, dataset, classes, mean, std);
+            ModelInspector.Inspection inspection = inspector.inspect(archive, dataset, numClasses, mean, std);
             ModelArtifact.StoredFile pt = store.put("uploads/" + id + "/" + ArtifactStore.TORCHSCRIPT_FILE, archive);
             stored.add(pt);
-            Map<String, Object> provenance = new LinkedHashMap<>();
-            provenance.put("source", "upload");
-            provenance.put("name", name);
-            provenance.put("filename", file);
             String normalization = mean == null ? null : json.writeValueAsString(Map.of("mean", mean, "std", std));
-            ModelArtifact artifact = ModelArtifact.torchScript(id, dataset.id(), json.writeValueAsString(provenance), pt, classes,
-                    normalization, inspection.parameters(), inspection.costPerImage(), json.writeValueAsString(inspection),
-                    clock.instant());
-            artifact.setOwner(Caller.current().name());
-            ModelArtifact saved = artifacts.saveAndFlush(artifact);
-            stored.clear();
-            return saved;
-        } finally {
-            store.deleteFiles(stored);
-            if (Files.exists(staging)) {
-                Checkpoints.deleteTree(staging);
-            }
-        }
+            return ModelArtifact.torchScript(id, dataset.id(), provenance(name, file), pt, numClasses, normalization,
+                    inspection.parameters(), inspection.costPerImage(), json.writeValueAsString(inspection), clock.instant());
+        });
     }
 
     /** One value per channel from a comma-separated part, or null when it is absent. */

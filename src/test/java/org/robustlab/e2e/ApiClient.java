@@ -5,12 +5,14 @@ import com.atlassian.oai.validator.model.Request;
 import com.atlassian.oai.validator.model.SimpleResponse;
 import com.atlassian.oai.validator.report.LevelResolver;
 import com.atlassian.oai.validator.report.ValidationReport;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.Predicate;
 import tools.jackson.databind.JsonNode;
@@ -64,6 +66,22 @@ final class ApiClient {
     }
 
     /** Sends a request built with {@link #request} and checks its answer against the contract. */
+    /** {@code POST /api/v1/models}: {@code file} as the part "file" with {@code filename}, and each of {@code parts}. */
+    HttpResponse<String> uploadModel(byte[] file, String filename, Map<String, String> parts) throws Exception {
+        String boundary = "robustlab" + System.nanoTime();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (var part : parts.entrySet()) {
+            body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + part.getKey() + "\"\r\n\r\n" + part.getValue()
+                    + "\r\n").getBytes(StandardCharsets.UTF_8));
+        }
+        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename
+                + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.write(file);
+        body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return send(request("/api/v1/models").header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build());
+    }
+
     HttpResponse<String> send(HttpRequest request) throws Exception {
         HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
         return checked(request.uri().getRawPath(), Request.Method.valueOf(request.method()), r);

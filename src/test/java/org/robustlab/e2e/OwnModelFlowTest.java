@@ -3,8 +3,6 @@ package org.robustlab.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.io.ByteArrayOutputStream;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -166,19 +164,7 @@ class OwnModelFlowTest extends RealServerTest {
     }
 
     private HttpResponse<String> upload(byte[] file, String filename, Map<String, String> parts) throws Exception {
-        String boundary = "robustlab" + System.nanoTime();
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        for (var part : parts.entrySet()) {
-            body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + part.getKey() + "\"\r\n\r\n" + part.getValue()
-                    + "\r\n").getBytes(StandardCharsets.UTF_8));
-        }
-        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename
-                + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-        body.write(file);
-        body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return api.send(api.request("/api/v1/models")
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build());
+        return api.uploadModel(file, filename, parts);
     }
 
     /** Runs bench/torchscript_model.py with Debian's PyTorch; returns its last line (JSON). */

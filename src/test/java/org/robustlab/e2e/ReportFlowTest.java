@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -305,19 +303,7 @@ class ReportFlowTest extends RealServerTest {
     }
 
     private HttpResponse<String> upload(byte[] file, String filename, String model, String dataset) throws Exception {
-        String boundary = "robustlab" + System.nanoTime();
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        for (String[] field : List.of(new String[] {"model", model}, new String[] {"dataset", dataset})) {
-            body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field[0] + "\"\r\n\r\n" + field[1] + "\r\n")
-                    .getBytes(StandardCharsets.UTF_8));
-        }
-        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename
-                + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-        body.write(file);
-        body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return api.send(api.request("/api/v1/models")
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build());
+        return api.uploadModel(file, filename, Map.of("model", model, "dataset", dataset));
     }
 
 }
