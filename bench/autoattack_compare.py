@@ -30,7 +30,7 @@ args = parser.parse_args()
 sys.path.insert(0, os.path.abspath(args.autoattack))
 from autoattack import AutoAttack  # noqa: E402
 
-torch.set_num_threads(max(1, os.cpu_count() - 1))
+torch.set_num_threads(int(os.environ.get("THREADS", max(1, os.cpu_count() - 1))))
 shape = json.load(open(os.path.join(args.dir, "shape.json")))
 n, c, h, w = shape["n"], shape["c"], shape["h"], shape["w"]
 x = torch.frombuffer(bytearray(open(os.path.join(args.dir, "x.f32"), "rb").read()), dtype=torch.float32).reshape(n, c, h, w)
@@ -44,10 +44,19 @@ eps = ours["epsilon"]
 
 adversary = AutoAttack(model, norm="Linf", eps=eps, version="standard", device="cpu", seed=0, verbose=False)
 theirs = {"clean": adversary.clean_accuracy(x, y, bs=args.bs), "attacks": {}}
+
+
+def correct(images):
+    with torch.no_grad():
+        return torch.cat([model(images[i:i + args.bs]).argmax(1) == y[i:i + args.bs] for i in range(0, n, args.bs)])
+
+
+per_example = {"clean": correct(x)}
 t0 = time.time()
 individual = adversary.run_standard_evaluation_individual(x, y, bs=args.bs)
 for name, x_adv in individual.items():
     theirs["attacks"][name] = adversary.clean_accuracy(x_adv, y, bs=args.bs)
+    per_example[name] = correct(x_adv)
 theirs["individualSeconds"] = time.time() - t0
 adversary = AutoAttack(model, norm="Linf", eps=eps, version="standard", device="cpu", seed=0, verbose=False)
 t0 = time.time()
@@ -55,6 +64,13 @@ x_adv = adversary.run_standard_evaluation(x, y, bs=args.bs)
 theirs["attacks"]["ensemble"] = adversary.clean_accuracy(x_adv, y, bs=args.bs)
 theirs["ensembleSeconds"] = time.time() - t0
 theirs["maxPerturbation"] = float((x_adv - x).abs().reshape(n, -1).max(1)[0].max())
+per_example["ensemble"] = correct(x_adv)
+# The original's outcome for every point (1: still classified correctly), so a test can hold ours to it point by point.
+with open(os.path.join(args.dir, "theirs-examples.csv"), "w") as f:
+    names = list(per_example)
+    f.write("index," + ",".join(names) + "\n")
+    for i in range(n):
+        f.write("%d,%s\n" % (i, ",".join(str(int(per_example[k][i])) for k in names)))
 json.dump(theirs, open(os.path.join(args.dir, "theirs.json"), "w"), indent=2)
 
 ours_by = ours["attacks"]

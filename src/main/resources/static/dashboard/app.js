@@ -460,7 +460,7 @@ async function submitPage() {
       {path: 'name', size: 24},
       {path: 'dataset', choices: datasets, value: 'fashion-mnist'},
       {path: 'trainSubset', type: 'number', label: 'training images (0: all)'},
-      {path: 'model', choices: ['', 'small-cnn', 'resnet18', 'preact-resnet18', 'wrn-34-10']},
+      {path: 'model', choices: ['', 'small-cnn', 'resnet18', 'preact-resnet18', 'wrn-28-10', 'wrn-34-10', 'wrn-70-16', 'dm-wrn-28-10', 'dm-wrn-70-16']},
       {path: 'method', choices: ['arr', 'standard', 'pgd-at', 'trades'], value: 'arr'},
       {path: 'lambda', type: 'number'},
       {path: 'divergence', choices: ['', 'kl', 'l2']},

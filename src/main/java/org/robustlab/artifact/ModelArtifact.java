@@ -120,8 +120,13 @@ public class ModelArtifact {
     public boolean isTorchScript() { return FORMAT_TORCHSCRIPT.equals(format); }
     /** The classes a TorchScript model's logits have; null for a built-in architecture (its dataset's). */
     public Integer getNumClasses() { return numClasses; }
-    /** A TorchScript model's input normalisation as JSON ({"mean": [...], "std": [...]}), or null. */
+    /**
+     * The input normalisation given with an upload as JSON ({"mean": [...], "std": [...]}), or null: a TorchScript model
+     * without one takes [0,1] pixels as they are, a built-in architecture without one normalises with its dataset's.
+     */
     public String getNormalization() { return normalization; }
+    /** An uploaded built-in architecture's own normalisation (JSON), given with the upload in place of the dataset's. */
+    void setNormalization(String normalization) { this.normalization = normalization; }
     public Long getParameterCount() { return parameterCount; }
     /** A TorchScript model's forward pass relative to SmallCNN's, measured when it was checked; null otherwise. */
     public Double getCostPerImage() { return costPerImage; }

@@ -13,6 +13,7 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.UUID;
 import org.robustlab.config.PageView;
+import org.robustlab.ml.data.DatasetId;
 import org.robustlab.problem.CorruptedArtifactException;
 import org.robustlab.problem.InvalidRequestException;
 import org.robustlab.problem.NotFoundException;
@@ -63,7 +64,10 @@ class ModelController {
             + " built-in architecture (safetensors), or any network as TorchScript",
             description = "Parts: file, model, dataset (e.g. cifar10), optional name. model=an architecture id (e.g. resnet18):"
                     + " file is a .safetensors with every tensor of the architecture in PyTorch's names and layout, with its"
-                    + " exact shape, as F32. model=torchscript: file is a TorchScript archive (torch.jit.save of a traced or"
+                    + " exact shape, as F32; the names of RobustBench's and the TRADES, MART and AWP code are taken as they are"
+                    + " (a module. or model. prefix, the unused sub_block1.*, num_batches_tracked), anything else that does not"
+                    + " match is listed in the 400. It normalises with the dataset's mean and std unless the upload gives mean"
+                    + " and std (RobustBench's models take [0,1] pixels: mean=0,0,0 and std=1,1,1). model=torchscript: file is a TorchScript archive (torch.jit.save of a traced or"
                     + " scripted module in eval mode) that maps a batch of [0,1] images (N, C, H, W) to logits (N, numClasses);"
                     + " optional parts numClasses (default: the dataset's), mean and std (comma-separated, one per channel: the"
                     + " service normalises in front of the module, so that attacks stay in [0,1] pixel space). A TorchScript"
@@ -75,15 +79,17 @@ class ModelController {
                     schema = @Schema(type = "string")))
     ResponseEntity<ModelView> upload(@RequestPart("file") MultipartFile file,
             @RequestPart("model") @Schema(description = "the architecture",
-                    allowableValues = {"small-cnn", "resnet18", "preact-resnet18", "wrn-34-10", "torchscript"}) String model,
+                    allowableValues = {"small-cnn", "resnet18", "preact-resnet18", "wrn-28-10", "wrn-34-10", "wrn-70-16",
+                            "dm-wrn-28-10", "dm-wrn-70-16", "torchscript"}) String model,
             @RequestPart("dataset") @Schema(description = "what it was trained on",
                     allowableValues = {"fashion-mnist", "mnist", "cifar10", "cifar100"}) String dataset,
             @RequestPart(value = "name", required = false) String name,
             @RequestPart(value = "numClasses", required = false) @Schema(description = "torchscript: the classes its logits have;"
                     + " default the dataset's") String numClasses,
-            @RequestPart(value = "mean", required = false) @Schema(description = "torchscript: per-channel mean, comma-separated,"
-                    + " e.g. 0.4914,0.4822,0.4465", example = "0.4914,0.4822,0.4465") String mean,
-            @RequestPart(value = "std", required = false) @Schema(description = "torchscript: per-channel standard deviation,"
+            @RequestPart(value = "mean", required = false) @Schema(description = "per-channel mean, comma-separated,"
+                    + " e.g. 0.4914,0.4822,0.4465; with std, the normalisation the model expects (default: none for torchscript,"
+                    + " the dataset's for an architecture)", example = "0.4914,0.4822,0.4465") String mean,
+            @RequestPart(value = "std", required = false) @Schema(description = "per-channel standard deviation,"
                     + " comma-separated", example = "0.2471,0.2435,0.2616") String std) throws IOException {
         if (file.isEmpty()) {
             throw new InvalidRequestException("file", "file is empty; send the model file as the multipart part 'file'");
@@ -102,7 +108,18 @@ class ModelController {
      */
     record ModelView(UUID id, UUID jobId, String kind, int epoch, String architecture, String dataset, String method,
             Object hyperparameters, Object training, String djlSha256, long djlSize, String safetensorsSha256,
-            Long safetensorsSize, String owner, Instant createdAt, String format, TorchScriptView torchScript) {}
+            Long safetensorsSize, String owner, Instant createdAt, String format, TorchScriptView torchScript,
+            NormalizationView normalization) {}
+
+    /**
+     * The normalisation in front of the network: what every attack's [0,1] image goes through before the first layer.
+     *
+     * @param mean per channel, or null when the model takes [0,1] pixels as they are
+     * @param std per channel, or null when the model takes [0,1] pixels as they are
+     * @param source {@code dataset} (the dataset's own, as RobustLab trains), {@code upload} (given with the upload) or
+     *     {@code none} (a TorchScript model that normalises inside, if at all)
+     */
+    record NormalizationView(float[] mean, float[] std, String source) {}
 
     /**
      * What the service knows of a lab's TorchScript model.
@@ -181,6 +198,19 @@ class ModelController {
                 m.safetensors() == null ? null : m.safetensors().size(), m.getOwner(), m.getCreatedAt(), m.getFormat(),
                 m.isTorchScript() ? new TorchScriptView(m.getNumClasses(), m.getNormalization() == null ? null
                         : json.readTree(m.getNormalization()), m.getParameterCount(), m.getCostPerImage(),
-                        m.getChecks() == null ? null : json.readTree(m.getChecks())) : null);
+                        m.getChecks() == null ? null : json.readTree(m.getChecks())) : null, normalization(m));
+    }
+
+    private NormalizationView normalization(ModelArtifact m) {
+        if (m.getNormalization() != null) {
+            var n = json.readTree(m.getNormalization());
+            return new NormalizationView(json.convertValue(n.get("mean"), float[].class), json.convertValue(n.get("std"), float[].class),
+                    "upload");
+        }
+        if (m.isTorchScript()) {
+            return new NormalizationView(null, null, "none");
+        }
+        DatasetId dataset = DatasetId.fromId(m.getDataset());
+        return new NormalizationView(dataset.mean(), dataset.std(), "dataset");
     }
 }

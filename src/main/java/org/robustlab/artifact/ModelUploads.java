@@ -89,36 +89,57 @@ public class ModelUploads {
         if (ModelArtifact.FORMAT_TORCHSCRIPT.equals(model)) {
             return uploadTorchScript(content, file, datasetId, name, options == null ? new TorchScriptOptions(null, null, null) : options);
         }
-        if (options != null && options.given()) {
-            throw new InvalidRequestException("numClasses", "numClasses, mean and std are for model=torchscript; a " + model
-                    + " takes its classes from the dataset and normalises as the architecture does");
+        TorchScriptOptions o = options == null ? new TorchScriptOptions(null, null, null) : options;
+        if (o.numClasses() != null && !o.numClasses().isBlank()) {
+            throw new InvalidRequestException("numClasses", "numClasses is for model=torchscript; a " + model
+                    + " takes its classes from the dataset");
         }
         Architecture architecture = parse("model", model, () -> Architecture.fromId(model), models.toString());
+        float[][] normalization = normalization(o, datasetId);
         ModelSpec spec;
         try {
-            spec = ModelSpec.of(architecture, datasetId);
+            spec = normalization == null ? ModelSpec.of(architecture, datasetId) : new ModelSpec(architecture, datasetId.shape(),
+                    datasetId.numClasses(), normalization[0], normalization[1]);
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("model", e.getMessage());
         }
         return staged((id, staging, stored) -> {
+            Path uploaded = staging.resolve("upload.safetensors");
+            Files.copy(content, uploaded, StandardCopyOption.REPLACE_EXISTING);
             Path safetensors = staging.resolve(Checkpoints.SAFETENSORS_FILE);
-            Files.copy(content, safetensors, StandardCopyOption.REPLACE_EXISTING);
+            List<String> adjustments;
             try (NDManager manager = NDManager.newBaseManager(Device.cpu()); Model m = Models.create(spec, manager)) {
                 try {
-                    Safetensors.load(m.getBlock(), safetensors);
+                    adjustments = Safetensors.load(m.getBlock(), uploaded);
                 } catch (IllegalArgumentException e) {
                     throw new InvalidRequestException("file", "the file is not a valid " + architecture.id() + " for " + datasetId.id()
-                            + ": " + e.getMessage().replace(Checkpoints.SAFETENSORS_FILE, file == null ? "file" : file));
+                            + ": " + e.getMessage().replace("upload.safetensors", file == null ? "file" : file));
                 }
                 m.save(staging, Checkpoints.MODEL_NAME);
+                if (adjustments.isEmpty() && normalization == null) {
+                    Files.move(uploaded, safetensors);
+                } else {
+                    // the file under RobustLab's names, with the normalisation the model was given, so that a download loads
+                    // strictly into the PyTorch definition
+                    Safetensors.write(m.getBlock(), safetensors, Map.of("architecture", architecture.id(), "dataset",
+                            datasetId.id()), 0);
+                }
             }
             String prefix = "uploads/" + id + "/";
             ModelArtifact.StoredFile djl = store.put(prefix + Checkpoints.DJL_FILE, staging.resolve(Checkpoints.DJL_FILE));
             stored.add(djl);
             ModelArtifact.StoredFile st = store.put(prefix + Checkpoints.SAFETENSORS_FILE, safetensors);
             stored.add(st);
-            return new ModelArtifact(id, null, "uploaded", 0, architecture.id(), datasetId.id(), "external", provenance(name, file),
-                    null, djl, st, clock.instant());
+            Map<String, Object> provenance = provenanceOf(name, file);
+            if (!adjustments.isEmpty()) {
+                provenance.put("names", adjustments);
+            }
+            ModelArtifact artifact = new ModelArtifact(id, null, "uploaded", 0, architecture.id(), datasetId.id(), "external",
+                    json.writeValueAsString(provenance), null, djl, st, clock.instant());
+            if (normalization != null) {
+                artifact.setNormalization(json.writeValueAsString(Map.of("mean", normalization[0], "std", normalization[1])));
+            }
+            return artifact;
         });
     }
 
@@ -152,11 +173,27 @@ public class ModelUploads {
     }
 
     private String provenance(String name, String file) {
+        return json.writeValueAsString(provenanceOf(name, file));
+    }
+
+    private static Map<String, Object> provenanceOf(String name, String file) {
         Map<String, Object> provenance = new LinkedHashMap<>();
         provenance.put("source", "upload");
         provenance.put("name", name);
         provenance.put("filename", file);
-        return json.writeValueAsString(provenance);
+        return provenance;
+    }
+
+    /** The upload's mean and std (one value per channel each), or null when it gives neither. */
+    private static float[][] normalization(TorchScriptOptions o, DatasetId dataset) {
+        int channels = dataset.shape().channels();
+        float[] mean = channelValues("mean", o.mean(), channels, false);
+        float[] std = channelValues("std", o.std(), channels, true);
+        if ((mean == null) != (std == null)) {
+            throw new InvalidRequestException(mean == null ? "mean" : "std", "mean and std go together: give both (one value per"
+                    + " channel each) or neither");
+        }
+        return mean == null ? null : new float[][] {mean, std};
     }
 
     /**
@@ -191,12 +228,9 @@ public class ModelUploads {
                         + dataset.numClasses() + " classes; the model's logits must have one per class of its dataset");
             }
         }
-        float[] mean = channelValues("mean", o.mean(), channels, false);
-        float[] std = channelValues("std", o.std(), channels, true);
-        if ((mean == null) != (std == null)) {
-            throw new InvalidRequestException(mean == null ? "mean" : "std", "mean and std go together: give both (one value per"
-                    + " channel each) or neither (the module takes [0,1] pixels as they are)");
-        }
+        float[][] given = normalization(o, dataset);
+        float[] mean = given == null ? null : given[0];
+        float[] std = given == null ? null : given[1];
         // the checks run the model on the dataset's test images
         datasets.checkTest(dataset, 0);
         int numClasses = classes;

@@ -204,15 +204,18 @@ public final class WorkerMain {
     }
 
     /**
-     * A model and the block to attack: a built-in {@code architecture} with its DJL parameters in {@code file}, or a lab's
-     * TorchScript archive behind its normalisation ({@code mean} and {@code std}, or none).
+     * A model and the block to attack: a built-in {@code architecture} with its DJL parameters in {@code file} (behind
+     * {@code mean} and {@code std} when its upload gave them, else its dataset's), or a lab's TorchScript archive behind its
+     * normalisation ({@code mean} and {@code std}, or none).
      */
     private static TorchScript.Loaded load(String architecture, String file, DatasetId dataset, float[] mean, float[] std,
             Device device, NDManager manager) throws Exception {
         if (WorkerTask.TORCHSCRIPT.equals(architecture)) {
             return TorchScript.load(Path.of(file), device, mean, std, dataset.shape().channels());
         }
-        Model model = Models.create(ModelSpec.of(Architecture.fromId(architecture), dataset), manager);
+        ModelSpec spec = mean == null ? ModelSpec.of(Architecture.fromId(architecture), dataset)
+                : new ModelSpec(Architecture.fromId(architecture), dataset.shape(), dataset.numClasses(), mean, std);
+        Model model = Models.create(spec, manager);
         Checkpoints.restoreParameters(Path.of(file), model);
         return new TorchScript.Loaded(model, model.getBlock());
     }

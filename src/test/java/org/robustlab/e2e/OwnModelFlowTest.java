@@ -152,6 +152,47 @@ class OwnModelFlowTest extends RealServerTest {
         assertThat(ranked).contains(id + " torchscript");
     }
 
+    /**
+     * A RobustBench checkpoint as it comes (a DataParallel prefix, the TRADES WideResNet's unused sub_block1, [0,1] input) is
+     * taken for wrn-28-10 with mean 0 and std 1 and stored under RobustLab's names; a checkpoint that does not match is
+     * refused with every mismatch listed, and one of DeepMind's layout is told which architecture to name.
+     */
+    @Test
+    void aRobustBenchCheckpointIsTakenUnderItsOwnNames() throws Exception {
+        Path rb = dir.resolve("robustbench");
+        Path dm = dir.resolve("deepmind");
+        runPython("bench/robustbench_checkpoint.py", "wrn-28-10", rb.toString());
+        runPython("bench/robustbench_checkpoint.py", "dm-wrn-28-10", dm.toString());
+        Map<String, String> parts = Map.of("model", "wrn-28-10", "dataset", "cifar10", "name", "Carmon2019-like", "mean", "0,0,0",
+                "std", "1,1,1");
+        HttpResponse<String> up = upload(Files.readAllBytes(rb.resolve("model.safetensors")), "Carmon2019.safetensors", parts);
+        assertThat(up.statusCode()).as(up.body()).isEqualTo(201);
+        JsonNode model = json.readTree(up.body());
+        assertThat(model.get("architecture").asString()).isEqualTo("wrn-28-10");
+        assertThat(model.get("normalization").get("source").asString()).isEqualTo("upload");
+        assertThat(model.get("normalization").get("std").get(2).asDouble()).isEqualTo(1.0);
+        assertThat(model.get("hyperparameters").get("names").toString()).contains("module.").contains("sub_block1");
+        HttpResponse<byte[]> file = api.http.send(api.request("/api/v1/models/" + model.get("id").asString() + "/download?format=safetensors")
+                .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(file.statusCode()).isEqualTo(200);
+        long headerLength = java.nio.ByteBuffer.wrap(file.body(), 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        String header = new String(file.body(), 8, (int) headerLength, StandardCharsets.UTF_8);
+        assertThat(header).contains("\"fc.weight\"").contains("\"normalize.std\"").doesNotContain("module.").doesNotContain("sub_block1");
+
+        assertProblem(upload(Files.readAllBytes(rb.resolve("broken.safetensors")), "broken.safetensors", parts), "file",
+                "2 missing: block1.layer.0.conv1.weight [160, 16, 3, 3], fc.weight [10, 640]; 1 unexpected: classifier.weight");
+        assertProblem(upload(Files.readAllBytes(dm.resolve("model.safetensors")), "dm.safetensors",
+                Map.of("model", "wrn-28-10", "dataset", "cifar10")), "file", "upload it as dm-wrn-28-10 or dm-wrn-70-16");
+        assertProblem(upload(Files.readAllBytes(dm.resolve("model.safetensors")), "dm.safetensors",
+                Map.of("model", "dm-wrn-28-10", "dataset", "cifar10", "numClasses", "10")), "numClasses", "for model=torchscript");
+        assertProblem(upload(Files.readAllBytes(dm.resolve("model.safetensors")), "dm.safetensors",
+                Map.of("model", "dm-wrn-28-10", "dataset", "cifar10", "mean", "0,0,0")), "std", "mean and std go together");
+        HttpResponse<String> deepMind = upload(Files.readAllBytes(dm.resolve("model.safetensors")), "dm.safetensors",
+                Map.of("model", "dm-wrn-28-10", "dataset", "cifar10"));
+        assertThat(deepMind.statusCode()).as(deepMind.body()).isEqualTo(201);
+        assertThat(json.readTree(deepMind.body()).get("normalization").get("source").asString()).isEqualTo("dataset");
+    }
+
     private static Map<String, String> torchscript() {
         return Map.of("model", "torchscript", "dataset", "fashion-mnist");
     }
@@ -169,11 +210,18 @@ class OwnModelFlowTest extends RealServerTest {
 
     /** Runs bench/torchscript_model.py with Debian's PyTorch; returns its last line (JSON). */
     private static String python(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("/usr/bin/python3", "bench/torchscript_model.py"));
+        List<String> command = new ArrayList<>(List.of("bench/torchscript_model.py"));
         command.addAll(List.of(args));
+        return runPython(command.toArray(String[]::new));
+    }
+
+    /** Runs a script of bench/ with Debian's PyTorch; returns its last line. */
+    private static String runPython(String... scriptAndArgs) throws Exception {
+        List<String> command = new ArrayList<>(List.of("/usr/bin/python3"));
+        command.addAll(List.of(scriptAndArgs));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).as("torchscript_model.py %s said: %s", args[0], output).isZero();
+        assertThat(p.waitFor()).as("%s said: %s", String.join(" ", scriptAndArgs), output).isZero();
         return output.strip().lines().reduce((a, b) -> b).orElse("");
     }
 }

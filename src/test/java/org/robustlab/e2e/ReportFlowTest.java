@@ -91,7 +91,7 @@ class ReportFlowTest extends RealServerTest {
         byte[] garbage = new byte[4096];
         new Random(1).nextBytes(garbage);
         assertProblem(upload(garbage, "x.safetensors", "small-cnn", "fashion-mnist"), "file", "not a safetensors file");
-        assertProblem(upload(Files.readAllBytes(modelA), "a.safetensors", "resnet18", "fashion-mnist"), "file", "is missing");
+        assertProblem(upload(Files.readAllBytes(modelA), "a.safetensors", "resnet18", "fashion-mnist"), "file", "missing: ");
         assertProblem(upload(Files.readAllBytes(modelA), "a.safetensors", "small-cnn", "cifar10"), "model", "28x28");
         assertProblem(upload(Files.readAllBytes(modelA), "a.safetensors", "small-cnn", "mnist"), "file", "normalize");
         assertProblem(upload(Files.readAllBytes(modelA), "a.safetensors", "alexnet", "fashion-mnist"), "model", "small-cnn");

@@ -10,8 +10,16 @@ public enum Architecture {
     RESNET18("resnet18"),
     /** Pre-activation ResNet-18. */
     PREACT_RESNET18("preact-resnet18"),
-    /** WideResNet-34-10. */
-    WRN_34_10("wrn-34-10");
+    /** WideResNet-34-10 (TRADES, MART, AWP). */
+    WRN_34_10("wrn-34-10"),
+    /** WideResNet-28-10, in the same layout (RobustBench's most common CIFAR-10 network). */
+    WRN_28_10("wrn-28-10"),
+    /** WideResNet-70-16, in the same layout. */
+    WRN_70_16("wrn-70-16"),
+    /** DeepMind's WideResNet-28-10 with SiLU, as RobustBench's DMWideResNet (Gowal et al. 2020, Rebuffi et al. 2021, ...). */
+    DM_WRN_28_10("dm-wrn-28-10"),
+    /** DeepMind's WideResNet-70-16 with SiLU: most of RobustBench's WRN-70-16 entries. */
+    DM_WRN_70_16("dm-wrn-70-16");
 
     private final String id;
 

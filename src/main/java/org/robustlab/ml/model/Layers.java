@@ -39,6 +39,11 @@ final class Layers {
         return Activation.reluBlock();
     }
 
+    /** SiLU (Swish with beta 1): x * sigmoid(x), the activation of DeepMind's WideResNets. */
+    static Block silu() {
+        return new LambdaBlock(list -> new NDList(Activation.swish(list.singletonOrThrow(), 1f)), "silu");
+    }
+
     static Block maxPool2() {
         return Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2));
     }

@@ -15,7 +15,7 @@ public record ModelSpec(Architecture architecture, ImageShape inputShape, int nu
         }
         if (architecture == Architecture.SMALL_CNN && (inputShape.height() != 28 || inputShape.width() != 28)) {
             throw new IllegalArgumentException("small-cnn takes 28x28 images; the dataset has "
-                    + inputShape.height() + "x" + inputShape.width() + " (use resnet18, preact-resnet18 or wrn-34-10)");
+                    + inputShape.height() + "x" + inputShape.width() + " (use resnet18, preact-resnet18 or a WideResNet)");
         }
         mean = mean.clone();
         std = std.clone();

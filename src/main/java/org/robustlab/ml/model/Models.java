@@ -22,6 +22,10 @@ public final class Models {
             case RESNET18 -> ResNets.resnet18(spec.numClasses());
             case PREACT_RESNET18 -> ResNets.preActResnet18(spec.numClasses());
             case WRN_34_10 -> ResNets.wideResnet(34, 10, spec.numClasses());
+            case WRN_28_10 -> ResNets.wideResnet(28, 10, spec.numClasses());
+            case WRN_70_16 -> ResNets.wideResnet(70, 16, spec.numClasses());
+            case DM_WRN_28_10 -> ResNets.deepMindWideResnet(28, 10, spec.numClasses());
+            case DM_WRN_70_16 -> ResNets.deepMindWideResnet(70, 16, spec.numClasses());
         };
         return new NamedSequential().add("normalize", new Normalize(spec.mean(), spec.std())).add("net", body);
     }

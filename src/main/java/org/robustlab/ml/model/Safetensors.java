@@ -17,9 +17,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -30,11 +33,11 @@ import java.util.TreeMap;
 public final class Safetensors {
 
     /**
-     * The largest header read: WideResNet-34-10's, the biggest architecture here, is about 30 KB; a larger one is
+     * The largest header read: WideResNet-70-16's, the biggest architecture here, is about 60 KB; a larger one is
      * refused before it is parsed.
      */
     public static final long MAX_HEADER = 1L << 20;
-    /** The most tensors a file may hold (WideResNet-34-10 has about 300). */
+    /** The most tensors a file may hold (WideResNet-70-16 has about 460, with the TRADES code's sub_block1 about 650). */
     public static final int MAX_TENSORS = 4096;
 
     private Safetensors() {}
@@ -191,40 +194,67 @@ public final class Safetensors {
     }
 
     /**
-     * Loads the parameters of {@code block} from {@code file}. Every parameter must be present with
-     * its exact shape and as F32; a missing, extra or misshapen tensor is an error that names it, and
-     * in that case the block is left unchanged.
+     * Prefixes that wrappers put in front of every name: {@code nn.DataParallel} ({@code module.}) and the common
+     * {@code model.} attribute of a wrapping module.
      */
-    public static void load(Block block, Path file) throws IOException {
-        Map<String, Tensor> tensors = read(file);
+    static final List<String> WRAPPER_PREFIXES = List.of("module.", "model.");
+    /** The TRADES and MART WideResNet's second first group, built but never used in its forward pass. */
+    static final String UNUSED_SUB_BLOCK = "sub_block1.";
+    private static final int LISTED = 8;
+
+    /**
+     * Loads the parameters of {@code block} from {@code file}. Every parameter must be present with its exact shape and as
+     * F32. The names of RobustBench's and the TRADES, MART and AWP reference code are taken as they are: a wrapper's
+     * {@code module.} or {@code model.} prefix is dropped, as are the TRADES WideResNet's unused {@code sub_block1.*} and
+     * PyTorch's {@code num_batches_tracked}; {@code normalize.mean} and {@code normalize.std}, when present, must be the
+     * block's. Anything else that does not match is an error that lists every missing, extra, misshapen or non-F32
+     * tensor, and in that case the block is left unchanged.
+     *
+     * @return what was done to the file's names to match the architecture (empty when they matched as they were)
+     */
+    public static List<String> load(Block block, Path file) throws IOException {
+        Map<String, Tensor> read = read(file);
         Map<String, Parameter> params = StateDict.parameters(block);
+        List<String> adjustments = new ArrayList<>();
+        Map<String, Tensor> tensors = canonical(read, params.keySet(), adjustments);
+        List<String> missing = new ArrayList<>();
+        List<String> misshapen = new ArrayList<>();
+        List<String> notF32 = new ArrayList<>();
         for (var e : params.entrySet()) {
             Tensor t = tensors.get(e.getKey());
-            if (t == null) {
-                throw new IllegalArgumentException(file.getFileName() + ": tensor '" + e.getKey()
-                        + "' is missing; is the file for this architecture?");
-            }
             long[] expected = e.getValue().getArray().getShape().getShape();
-            if (!Arrays.equals(expected, t.shape())) {
-                throw new IllegalArgumentException(file.getFileName() + ": tensor '" + e.getKey() + "' has shape "
-                        + Arrays.toString(t.shape()) + "; the architecture needs " + Arrays.toString(expected));
+            if (t == null) {
+                missing.add(e.getKey() + " " + Arrays.toString(expected));
+            } else if (!Arrays.equals(expected, t.shape())) {
+                misshapen.add(e.getKey() + " is " + Arrays.toString(t.shape()) + ", needs " + Arrays.toString(expected));
+            } else if (!t.dtype().equals("F32")) {
+                notF32.add(e.getKey() + " (" + t.dtype() + ")");
             }
-            if (!t.dtype().equals("F32")) {
-                throw new IllegalArgumentException(file.getFileName() + ": tensor '" + e.getKey() + "' is " + t.dtype() + "; expected F32");
+        }
+        List<String> unexpected = new ArrayList<>();
+        for (String name : tensors.keySet()) {
+            if (!params.containsKey(name) && !name.endsWith("num_batches_tracked")
+                    && !name.equals("normalize.mean") && !name.equals("normalize.std")) {
+                unexpected.add(clip(name));
             }
-            float[] values = t.floats();
+        }
+        if (!missing.isEmpty() || !misshapen.isEmpty() || !notF32.isEmpty() || !unexpected.isEmpty()) {
+            List<String> parts = new ArrayList<>();
+            listed(parts, "missing", missing);
+            listed(parts, "unexpected", unexpected);
+            listed(parts, "with the wrong shape", misshapen);
+            listed(parts, "not F32 (convert with .float())", notF32);
+            throw new IllegalArgumentException(file.getFileName() + " does not match the architecture (" + params.size()
+                    + " tensors" + (adjustments.isEmpty() ? "" : "; " + String.join("; ", adjustments)) + "): "
+                    + String.join("; ", parts) + layoutHint(tensors.keySet(), params.keySet()));
+        }
+        for (var e : params.entrySet()) {
+            float[] values = tensors.get(e.getKey()).floats();
             for (int i = 0; i < values.length; i++) {
                 if (!Float.isFinite(values[i])) {
                     throw new IllegalArgumentException(file.getFileName() + ": tensor '" + e.getKey() + "' holds " + values[i]
                             + " at index " + i + "; a model's weights must be finite numbers");
                 }
-            }
-        }
-        for (String name : tensors.keySet()) {
-            if (!params.containsKey(name) && !name.endsWith("num_batches_tracked")
-                    && !name.equals("normalize.mean") && !name.equals("normalize.std")) {
-                throw new IllegalArgumentException(file.getFileName() + ": unexpected tensor '" + clip(name)
-                        + "'; is the file for this architecture?");
             }
         }
         Normalize normalize = findNormalize(block);
@@ -234,14 +264,67 @@ public final class Safetensors {
                 float[] expected = stat.equals("mean") ? normalize.mean() : normalize.std();
                 if (t != null && !closeTo(t.floats(), expected)) {
                     throw new IllegalArgumentException(file.getFileName() + ": normalize." + stat + " is " + Arrays.toString(t.floats())
-                            + " but this architecture and dataset normalise with " + Arrays.toString(expected)
-                            + "; was the model trained on another dataset?");
+                            + " but the model is to normalise with " + Arrays.toString(expected)
+                            + "; was it trained on another dataset? (give mean and std with the upload to say how it normalises)");
                 }
             }
         }
         for (var e : params.entrySet()) {
             StateDict.assign(e.getValue(), tensors.get(e.getKey()).floats());
         }
+        return adjustments;
+    }
+
+    /**
+     * The file's tensors under the names of the architecture: wrapper prefixes dropped where every name has one, the
+     * unused {@code sub_block1.*} left out where the architecture has no such module. What was done goes to
+     * {@code adjustments}.
+     */
+    private static Map<String, Tensor> canonical(Map<String, Tensor> tensors, Set<String> expected, List<String> adjustments) {
+        Map<String, Tensor> out = tensors;
+        boolean stripped = true;
+        while (stripped && !out.isEmpty()) {
+            stripped = false;
+            for (String prefix : WRAPPER_PREFIXES) {
+                Map<String, Tensor> current = out;
+                boolean architectureHasIt = expected.stream().anyMatch(n -> n.startsWith(prefix));
+                if (!architectureHasIt && current.keySet().stream().allMatch(n -> n.startsWith(prefix))) {
+                    Map<String, Tensor> next = new LinkedHashMap<>();
+                    current.forEach((n, t) -> next.put(n.substring(prefix.length()), t));
+                    adjustments.add("dropped the prefix '" + prefix + "'");
+                    out = next;
+                    stripped = true;
+                }
+            }
+        }
+        if (expected.stream().noneMatch(n -> n.startsWith(UNUSED_SUB_BLOCK)) && out.keySet().stream().anyMatch(n -> n.startsWith(UNUSED_SUB_BLOCK))) {
+            Map<String, Tensor> next = new LinkedHashMap<>(out);
+            next.keySet().removeIf(n -> n.startsWith(UNUSED_SUB_BLOCK));
+            adjustments.add("left out " + (out.size() - next.size()) + " tensors of the unused " + UNUSED_SUB_BLOCK + "*");
+            out = next;
+        }
+        return out;
+    }
+
+    /** What the file's names look like when they are another WideResNet layout's, or an empty string. */
+    private static String layoutHint(Set<String> names, Set<String> expected) {
+        if (names.contains("init_conv.weight") && !expected.contains("init_conv.weight")) {
+            return ". Its names (init_conv, layer.0.block.0.batchnorm_0, logits) are those of DeepMind's WideResNet, which"
+                    + " RobustBench uses for most WRN-28-10 and WRN-70-16 entries: upload it as dm-wrn-28-10 or dm-wrn-70-16";
+        }
+        if (names.contains("block1.layer.0.conv1.weight") && !expected.contains("block1.layer.0.conv1.weight")) {
+            return ". Its names (block1.layer.0.conv1, convShortcut, fc) are those of the TRADES and RobustBench WideResNet:"
+                    + " upload it as wrn-28-10, wrn-34-10 or wrn-70-16";
+        }
+        return "";
+    }
+
+    private static void listed(List<String> parts, String what, List<String> names) {
+        if (names.isEmpty()) {
+            return;
+        }
+        String shown = String.join(", ", names.subList(0, Math.min(LISTED, names.size())));
+        parts.add(names.size() + " " + what + ": " + shown + (names.size() > LISTED ? ", ... (" + (names.size() - LISTED) + " more)" : ""));
     }
 
     private static Normalize findNormalize(Block block) {

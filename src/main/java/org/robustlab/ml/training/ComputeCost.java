@@ -8,7 +8,8 @@ import org.robustlab.ml.model.Architecture;
 /**
  * What a job will cost, in SmallCNN image-passes: one forward pass of one 28x28 image through SmallCNN
  * (about 10 million multiply-adds) is 1; a backward pass counts as 2 forward passes; ResNet-18 costs 57
- * times SmallCNN per image and WideResNet-34-10 680 times (multiply-adds at 32x32). The service refuses jobs
+ * times SmallCNN per image, WideResNet-34-10 680 times, WideResNet-28-10 535 times and WideResNet-70-16 3,959
+ * times, in either layout (multiply-adds at 32x32: 6.66, 5.24 and 38.8 billion). The service refuses jobs
  * over its limits before they are queued. An estimate of the work, not of the time: throughput depends on the
  * device.
  *
@@ -28,6 +29,8 @@ public final class ComputeCost {
             case SMALL_CNN -> 1;
             case RESNET18, PREACT_RESNET18 -> 57;
             case WRN_34_10 -> 680;
+            case WRN_28_10, DM_WRN_28_10 -> 535;
+            case WRN_70_16, DM_WRN_70_16 -> 3959;
         };
     }
 

@@ -31,6 +31,23 @@ class ModelsTest {
         }
     }
 
+    /** RobustBench's WideResNets: 36,479,194 and 266,796,506 parameters in PyTorch (bench/torch_models.py), in both layouts. */
+    @Test
+    void robustBenchWideResnetsHaveTheirSizes() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            assertThat(count(Architecture.WRN_28_10, DatasetId.CIFAR10, manager)).isEqualTo(36_479_194L);
+            assertThat(count(Architecture.DM_WRN_28_10, DatasetId.CIFAR10, manager)).isEqualTo(36_479_194L);
+            assertThat(count(Architecture.WRN_70_16, DatasetId.CIFAR10, manager)).isEqualTo(266_796_506L);
+            ModelSpec spec = ModelSpec.of(Architecture.DM_WRN_70_16, DatasetId.CIFAR100);
+            try (Model model = Models.create(spec, manager); NDManager step = manager.newSubManager()) {
+                assertThat(Models.parameterCount(model.getBlock())).isEqualTo(266_796_506L + 90 * (1024 + 1));
+                NDArray x = step.randomUniform(0, 1, Models.inputShape(spec, 1));
+                NDArray logits = model.getBlock().forward(new ParameterStore(step, false), new NDList(x), false).singletonOrThrow();
+                assertThat(logits.getShape().getShape()).containsExactly(1, 100);
+            }
+        }
+    }
+
     @Test
     void forwardGivesLogitsPerClass() {
         try (NDManager manager = NDManager.newBaseManager();
