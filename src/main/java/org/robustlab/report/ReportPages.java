@@ -80,7 +80,19 @@ public final class ReportPages {
                 .append(Html.esc(e.title())).append("<br>Checkpoint: <span data-field=\"checkpoint\">")
                 .append(Html.esc(Html.str(r.path("checkpoint")))).append("</span> &middot; test points: <span data-field=\"testPoints\">")
                 .append(r.path("testPoints").asInt()).append("</span> &middot; seed: <span data-field=\"seed\">")
-                .append(r.path("seed").asLong()).append("</span></p>");
+                .append(r.path("seed").asLong()).append("</span>");
+        JsonNode normalization = r.path("normalization");
+        if (normalization.isObject()) {
+            b.append("<br>Normalisation in front of the network: <span data-field=\"normalization\">")
+                    .append(Html.esc(normalization.path("mean").isArray() ? "mean " + normalization.path("mean") + ", std "
+                            + normalization.path("std") : "none ([0,1] pixels as they are)"))
+                    .append(" (").append(Html.esc(switch (Html.str(normalization.path("source"))) {
+                        case "dataset" -> "the dataset's";
+                        case "upload" -> "given with the upload";
+                        default -> "the model normalises inside, if at all";
+                    })).append(")</span>");
+        }
+        b.append("</p>");
 
         b.append("<h2>Accuracy</h2><table id=\"results\"><tr><th>attack</th><th>epsilon</th><th>budget</th><th>robust accuracy</th>"
                 + "<th>95% interval</th><th>images/s</th></tr>");

@@ -196,11 +196,20 @@ public final class WorkerMain {
                 }
                 report = report.withDiagnostics(d.checks(), d.features(), List.copyOf(d.pictures().keySet()));
             }
-            report = report.withSeconds((System.nanoTime() - start) / 1e9);
+            report = report.withSeconds((System.nanoTime() - start) / 1e9).withNormalization(normalization(e, dataset));
             Files.writeString(Path.of(e.reportFile()), WorkerJson.MAPPER.writeValueAsString(WorkerJson.finite(report)));
             Files.deleteIfExists(state);
             emit(WorkerEvent.Finished.of("SUCCEEDED", null));
         }
+    }
+
+    /** The normalisation {@link #load} puts in front of the evaluated model. */
+    static RobustnessReport.Normalization normalization(WorkerTask.EvaluationTask e, DatasetId dataset) {
+        if (e.mean() != null) {
+            return new RobustnessReport.Normalization(e.mean(), e.std(), "upload");
+        }
+        return WorkerTask.TORCHSCRIPT.equals(e.architecture()) ? new RobustnessReport.Normalization(null, null, "none")
+                : new RobustnessReport.Normalization(dataset.mean(), dataset.std(), "dataset");
     }
 
     /**

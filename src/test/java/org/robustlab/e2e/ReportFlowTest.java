@@ -1,6 +1,7 @@
 package org.robustlab.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import java.io.ByteArrayInputStream;
@@ -87,6 +88,17 @@ class ReportFlowTest extends RealServerTest {
         HttpResponse<String> b = upload(Files.readAllBytes(modelB), "b.safetensors", "small-cnn", "fashion-mnist");
         assertThat(b.statusCode()).as(b.body()).isEqualTo(201);
         String idB = json.readTree(b.body()).get("id").asString();
+        // the same weights with their normalisation given explicitly: the file's own must agree with it
+        float[] mean = DatasetId.FASHION_MNIST.mean();
+        float[] std = DatasetId.FASHION_MNIST.std();
+        HttpResponse<String> explicit = api.uploadModel(Files.readAllBytes(modelA), "a.safetensors", Map.of("model", "small-cnn",
+                "dataset", "fashion-mnist", "mean", Float.toString(mean[0]), "std", Float.toString(std[0])));
+        assertThat(explicit.statusCode()).as(explicit.body()).isEqualTo(201);
+        assertThat(json.readTree(explicit.body()).get("normalization").get("source").asString()).isEqualTo("upload");
+        String idExplicit = json.readTree(explicit.body()).get("id").asString();
+        assertProblem(api.uploadModel(Files.readAllBytes(modelA), "a.safetensors", Map.of("model", "small-cnn",
+                "dataset", "fashion-mnist", "mean", "0.5", "std", "0.5")), "file", "give mean and std with the upload");
+        assertThat(uploadedA.get("normalization").get("source").asString()).isEqualTo("dataset");
 
         byte[] garbage = new byte[4096];
         new Random(1).nextBytes(garbage);
@@ -96,9 +108,9 @@ class ReportFlowTest extends RealServerTest {
         assertProblem(upload(Files.readAllBytes(modelA), "a.safetensors", "small-cnn", "mnist"), "file", "normalize");
         assertProblem(upload(Files.readAllBytes(modelA), "a.safetensors", "alexnet", "fashion-mnist"), "model", "small-cnn");
         assertProblem(upload(Files.readAllBytes(modelA), "a.safetensors", "small-cnn", "imagenet"), "dataset", "cifar10");
-        assertThat(json.readTree(api.get("/api/v1/models").body()).get("content")).hasSize(2);
+        assertThat(json.readTree(api.get("/api/v1/models").body()).get("content")).hasSize(3);
         try (Stream<Path> stored = Files.list(dir.resolve("runs").resolve("uploads"))) {
-            assertThat(stored.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(idA, idB);
+            assertThat(stored.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(idA, idB, idExplicit);
         }
 
         // bad evaluation requests
@@ -126,8 +138,17 @@ class ReportFlowTest extends RealServerTest {
         String evalB = submit("""
                 {"modelId": "%s", "testSubset": 200, "seed": 1, "epsilons": [0.05, 0.1],
                  "attacks": [{"type": "pgd", "steps": 10}], "diagnostics": {"enabled": false}}""".formatted(idB));
+        String evalExplicit = submit("""
+                {"modelId": "%s", "testSubset": 200, "seed": 1, "attacks": [{"type": "fgsm", "epsilon": 0.1}],
+                 "diagnostics": {"enabled": false}}""".formatted(idExplicit));
         JsonNode report = report(evalA);
         JsonNode reportB = report(evalB);
+        // the report says what was in front of the network; the explicit normalisation is the one the worker applied
+        assertThat(report.get("normalization").get("source").asString()).isEqualTo("dataset");
+        assertThat(report.get("normalization").get("mean").get(0).asDouble()).isEqualTo(mean[0], within(1e-6));
+        JsonNode reportExplicit = report(evalExplicit);
+        assertThat(reportExplicit.get("normalization").get("source").asString()).isEqualTo("upload");
+        assertThat(reportExplicit.get("cleanAccuracy").asDouble()).isEqualTo(report.get("cleanAccuracy").asDouble());
 
         assertThat(report.get("results")).hasSize(6);
         List<String> labels = new ArrayList<>();

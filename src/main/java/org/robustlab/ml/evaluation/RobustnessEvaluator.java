@@ -193,7 +193,7 @@ public final class RobustnessEvaluator {
             checks.addAll(AutoAttackChecks.after(results));
         }
         return new RobustnessReport(checkpoint, n, seed, fraction(clean), results, worstCase, byClass, List.of(), null, List.of(),
-                (System.nanoTime() - start) / 1e9, interval(clean), checks);
+                (System.nanoTime() - start) / 1e9, interval(clean), checks, null);
     }
 
     /** Per point: clean, and at each epsilon the first attack that broke it and the smallest margin over its attacks. */

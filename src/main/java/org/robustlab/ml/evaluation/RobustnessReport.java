@@ -22,6 +22,7 @@ import org.robustlab.ml.attack.AttackSpec;
  * @param seconds wall time of the whole evaluation (in the service: from the worker's start to its report, model and
  *     data loading and the diagnostics included)
  * @param cleanInterval the 95% Clopper-Pearson interval of the clean accuracy for this number of test points
+ * @param normalization the normalisation in front of the network (null in reports made before it was recorded)
  * @param autoAttackChecks AutoAttack's own checks (fra31/auto-attack's checks.py), each passed or failed with its numbers
  */
 public record RobustnessReport(
@@ -37,7 +38,18 @@ public record RobustnessReport(
         List<String> plots,
         double seconds,
         Statistics.Interval cleanInterval,
-        List<MaskingCheck> autoAttackChecks) {
+        List<MaskingCheck> autoAttackChecks,
+        Normalization normalization) {
+
+    /**
+     * The normalisation in front of the network during the evaluation: every attack's [0,1] image goes through it.
+     *
+     * @param mean per channel, or null when the model took [0,1] pixels as they are
+     * @param std per channel, or null when the model took [0,1] pixels as they are
+     * @param source {@code dataset} (the dataset's own), {@code upload} (given with the model's upload) or {@code none}
+     *     (a TorchScript model that normalises inside, if at all)
+     */
+    public record Normalization(float[] mean, float[] std, String source) {}
 
     /**
      * Robust accuracy under one attack at one epsilon, with its 95% Clopper-Pearson interval; a transfer attack names its
@@ -66,12 +78,18 @@ public record RobustnessReport(
     /** This report with its wall time. */
     public RobustnessReport withSeconds(double wallSeconds) {
         return new RobustnessReport(checkpoint, testPoints, seed, cleanAccuracy, results, worstCaseAccuracy, perClassAccuracy,
-                maskingChecks, featureAnalysis, plots, wallSeconds, cleanInterval, autoAttackChecks);
+                maskingChecks, featureAnalysis, plots, wallSeconds, cleanInterval, autoAttackChecks, normalization);
     }
 
     /** This report with the diagnostics' findings added. */
     public RobustnessReport withDiagnostics(List<MaskingCheck> checks, FeatureAnalysis features, List<String> plotNames) {
         return new RobustnessReport(checkpoint, testPoints, seed, cleanAccuracy, results, worstCaseAccuracy, perClassAccuracy,
-                checks, features, plotNames, seconds, cleanInterval, autoAttackChecks);
+                checks, features, plotNames, seconds, cleanInterval, autoAttackChecks, normalization);
+    }
+
+    /** This report with the normalisation the model was evaluated behind. */
+    public RobustnessReport withNormalization(Normalization used) {
+        return new RobustnessReport(checkpoint, testPoints, seed, cleanAccuracy, results, worstCaseAccuracy, perClassAccuracy,
+                maskingChecks, featureAnalysis, plots, seconds, cleanInterval, autoAttackChecks, used);
     }
 }
