@@ -2,7 +2,6 @@ package org.robustlab.ml.data;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The datasets RobustLab knows, with their image shape, classes and the per-channel mean and std
@@ -20,7 +19,18 @@ public enum DatasetId {
             List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")),
     CIFAR100("cifar100", new ImageShape(3, 32, 32), 100,
             new float[] {0.5071f, 0.4865f, 0.4409f}, new float[] {0.2673f, 0.2564f, 0.2762f},
-            numbered(100));
+            // the fine labels of the binary version's fine_label_names.txt, in label order
+            List.of("apple", "aquarium_fish", "baby", "bear", "beaver", "bed", "bee", "beetle", "bicycle", "bottle",
+                    "bowl", "boy", "bridge", "bus", "butterfly", "camel", "can", "castle", "caterpillar", "cattle",
+                    "chair", "chimpanzee", "clock", "cloud", "cockroach", "couch", "crab", "crocodile", "cup",
+                    "dinosaur", "dolphin", "elephant", "flatfish", "forest", "fox", "girl", "hamster", "house",
+                    "kangaroo", "keyboard", "lamp", "lawn_mower", "leopard", "lion", "lizard", "lobster", "man",
+                    "maple_tree", "motorcycle", "mountain", "mouse", "mushroom", "oak_tree", "orange", "orchid",
+                    "otter", "palm_tree", "pear", "pickup_truck", "pine_tree", "plain", "plate", "poppy", "porcupine",
+                    "possum", "rabbit", "raccoon", "ray", "road", "rocket", "rose", "sea", "seal", "shark", "shrew",
+                    "skunk", "skyscraper", "snail", "snake", "spider", "squirrel", "streetcar", "sunflower",
+                    "sweet_pepper", "table", "tank", "telephone", "television", "tiger", "tractor", "train", "trout",
+                    "tulip", "turtle", "wardrobe", "whale", "willow_tree", "wolf", "woman", "worm"));
 
     private final String id;
     private final ImageShape shape;
@@ -82,13 +92,5 @@ public enum DatasetId {
     @Override
     public String toString() {
         return id;
-    }
-
-    private static List<String> numbered(int n) {
-        String[] names = new String[n];
-        for (int i = 0; i < n; i++) {
-            names[i] = String.format(Locale.ROOT, "class-%02d", i);
-        }
-        return List.of(names);
     }
 }
