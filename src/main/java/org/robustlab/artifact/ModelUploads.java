@@ -236,7 +236,11 @@ public class ModelUploads {
         int numClasses = classes;
         return staged((id, staging, stored) -> {
             Path archive = staging.resolve(ArtifactStore.TORCHSCRIPT_FILE);
-            Files.copy(content, archive, StandardCopyOption.REPLACE_EXISTING);
+            long limit = properties.limits().maxTorchScriptSize().toBytes();
+            if (!copyAtMost(content, archive, limit)) {
+                throw new InvalidRequestException("file", "the archive is over " + limit + " bytes, the largest TorchScript archive"
+                        + " this service takes (robustlab.limits.max-torch-script-size)");
+            }
             try {
                 TorchScript.archive(archive);
             } catch (MalformedModelException e) {
@@ -249,6 +253,23 @@ public class ModelUploads {
             return ModelArtifact.torchScript(id, dataset.id(), provenance(name, file), pt, numClasses, normalization,
                     inspection.parameters(), inspection.costPerImage(), json.writeValueAsString(inspection), clock.instant());
         });
+    }
+
+    /** Copies {@code in} to {@code file} unless it holds more than {@code limit} bytes: then false, having read one past it. */
+    private static boolean copyAtMost(InputStream in, Path file, long limit) throws IOException {
+        try (var out = Files.newOutputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            long total = 0;
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                total += n;
+                if (total > limit) {
+                    return false;
+                }
+                out.write(buffer, 0, n);
+            }
+        }
+        return true;
     }
 
     /** One value per channel from a comma-separated part, or null when it is absent. */

@@ -191,12 +191,16 @@ public record RobustLabProperties(
      * @param sse caps on server-sent event streams
      * @param modelCheckTimeout how long the checks of an uploaded TorchScript model may take (a worker process loads it and
      *     runs it on one batch of test images); a model that takes longer is refused. Default 120 s
+     * @param maxTorchScriptSize the largest TorchScript archive taken (a 400 above it, before a worker loads it); the
+     *     multipart limit, which every upload meets first, is a 413. Default 512 MB
      */
     public record Limits(@Min(1) int maxActivePerOwner, @Positive double maxTrainingCost, @Positive double maxEvaluationCost,
-            @Min(1) int submissionsPerMinute, @NotNull DataSize maxJsonBody, @NotNull @Valid Sse sse, Duration modelCheckTimeout) {
+            @Min(1) int submissionsPerMinute, @NotNull DataSize maxJsonBody, @NotNull @Valid Sse sse, Duration modelCheckTimeout,
+            DataSize maxTorchScriptSize) {
 
         public Limits {
             modelCheckTimeout = modelCheckTimeout == null ? Duration.ofSeconds(120) : modelCheckTimeout;
+            maxTorchScriptSize = maxTorchScriptSize == null ? DataSize.ofMegabytes(512) : maxTorchScriptSize;
         }
     }
 

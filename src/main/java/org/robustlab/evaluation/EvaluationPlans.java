@@ -208,14 +208,19 @@ public class EvaluationPlans {
         return AttackSpec.customEnsemble(eps, stages);
     }
 
-    /** The surrogate models the request's transfer attacks name must exist (404) and be trained on the target's dataset (400). */
+    /**
+     * The surrogate models the request's transfer attacks name must exist and be readable by the caller (404 otherwise)
+     * and be trained on the target's dataset (400).
+     */
     private void checkSurrogates(CreateEvaluationRequest r, ModelArtifact target) {
         for (int i = 0; i < r.attacks().size(); i++) {
             UUID id = r.attacks().get(i).surrogateModelId();
             if (id == null || !"transfer".equalsIgnoreCase(r.attacks().get(i).type())) {
                 continue;
             }
-            ModelArtifact m = models.findById(id).orElseThrow(() -> NotFoundException.forId("surrogate model", id));
+            // a model the caller may not read is not found, as the evaluated model is: the answer must not confirm it exists
+            ModelArtifact m = models.findById(id).filter(s -> visibility.canRead(s.getOwner()))
+                    .orElseThrow(() -> NotFoundException.forId("surrogate model", id));
             if (!m.getDataset().equals(target.getDataset())) {
                 String field = "attacks[" + i + "].surrogateModelId";
                 throw new InvalidRequestException(field, field + " names a model trained on " + m.getDataset()

@@ -38,6 +38,8 @@ class OwnModelFlowTest extends RealServerTest {
     static void ownModelProperties(DynamicPropertyRegistry r) {
         // long enough for a worker's start on a loaded machine; the endless model is killed at it
         r.add("robustlab.limits.model-check-timeout", () -> "60s");
+        // above the archives made here (about 1 MB), below the oversized one
+        r.add("robustlab.limits.max-torch-script-size", () -> "8MB");
     }
 
     @BeforeAll
@@ -76,6 +78,7 @@ class OwnModelFlowTest extends RealServerTest {
         assertProblem(upload(Files.readAllBytes(bad.get("state-dict")), "s.pt", torchscript()), "file", "torch.jit.save");
         assertProblem(upload("not an archive".getBytes(StandardCharsets.UTF_8), "x.pt", torchscript()), "file", "not a zip");
         assertProblem(upload(Files.readAllBytes(bad.get("slow")), "slow.pt", torchscript()), "file", "within 60 s");
+        assertProblem(upload(new byte[8 * 1024 * 1024 + 1], "huge.pt", torchscript()), "file", "over 8388608 bytes");
         Map<String, String> cifarMean = new LinkedHashMap<>(torchscript());
         cifarMean.put("mean", "0.49,0.48,0.45");
         cifarMean.put("std", "0.25,0.24,0.26");

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.robustlab.RobustLabApplication;
 import org.robustlab.security.KeysCommand;
@@ -170,13 +171,30 @@ class SecurityTest extends RealServerTest {
         assertThat(signIn("rlk_wrong", "/").statusCode()).isEqualTo(401);
         assertThat(signIn(api.key, "https://elsewhere.example/").headers().firstValue("Location")).hasValue("/");
         assertThat(signIn(api.key, "//elsewhere.example/").headers().firstValue("Location")).hasValue("/");
+        // a next that no Location header can carry is the start page, never a 500
+        for (String bad : List.of(" ", "\t", "\n", "\"", "<", "%zz", "{}", "|")) {
+            HttpResponse<String> r = signIn(api.key, "/api/v1/datasets" + bad + "x");
+            assertThat(r.statusCode()).as("next with %s", bad).isEqualTo(303);
+            assertThat(r.headers().firstValue("Location")).as("next with %s", bad).hasValue("/");
+        }
+        // login CSRF: a form posted from another site's page signs nobody in
+        HttpResponse<String> foreign = signIn(api.key, "/", "Origin", "https://elsewhere.example");
+        assertThat(foreign.statusCode()).isEqualTo(403);
+        assertThat(foreign.headers().firstValue("Set-Cookie")).isEmpty();
+        assertThat(json.readTree(foreign.body()).get("detail").asString()).contains("another site");
+        assertThat(signIn(api.key, "/", "Sec-Fetch-Site", "cross-site").statusCode()).isEqualTo(403);
+        assertThat(signIn(api.key, "/", "Origin", "http://localhost:" + port).statusCode()).isEqualTo(303);
+        assertThat(signIn(api.key, "/", "Sec-Fetch-Site", "same-origin").statusCode()).isEqualTo(303);
     }
 
-    private HttpResponse<String> signIn(String key, String next) throws Exception {
+    private HttpResponse<String> signIn(String key, String next, String... headers) throws Exception {
         String form = "key=" + URLEncoder.encode(key, StandardCharsets.UTF_8) + "&next="
                 + URLEncoder.encode(next, StandardCharsets.UTF_8);
-        return api.send(api.withKey(null).request("/signin").header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build());
+        HttpRequest.Builder request = api.withKey(null).request("/signin").header("Content-Type", "application/x-www-form-urlencoded");
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return api.send(request.POST(HttpRequest.BodyPublishers.ofString(form)).build());
     }
 
     private String issue(String name, String role) throws Exception {
