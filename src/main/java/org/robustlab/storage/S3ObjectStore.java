@@ -78,13 +78,28 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
             try {
                 client.headBucket(r -> r.bucket(bucket));
             } catch (NoSuchBucketException e) {
-                client.createBucket(r -> r.bucket(bucket));
+                createBucket();
             } catch (S3Exception e) {
                 if (e.statusCode() != 404) {
                     throw e;
                 }
-                client.createBucket(r -> r.bucket(bucket));
+                createBucket();
             }
+        }
+    }
+
+    /**
+     * Creates the bucket. Several instances starting at once all find it missing and all create it: the ones that lose
+     * get a 409 (BucketAlreadyOwnedByYou from AWS and MinIO), which means the bucket is there, so they go on.
+     */
+    void createBucket() {
+        try {
+            client.createBucket(r -> r.bucket(bucket));
+        } catch (S3Exception e) {
+            if (e.statusCode() != 409) {
+                throw e;
+            }
+            client.headBucket(r -> r.bucket(bucket));
         }
     }
 

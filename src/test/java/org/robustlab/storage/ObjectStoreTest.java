@@ -12,12 +12,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -40,6 +43,40 @@ class ObjectStoreTest {
     static void stop() throws Exception {
         ((S3ObjectStore) stores.get(1)).close();
         s3.close();
+    }
+
+    /**
+     * Instances that start together all find the bucket missing and all create it; the losers' 409 means it is there, and
+     * every one of them starts (a second creation of an existing bucket is the deterministic form of that race).
+     */
+    @Test
+    void instancesStartingTogetherAllGetTheBucket() throws Exception {
+        try (S3ObjectStore first = new S3ObjectStore(s3.settings("race-0", "a"))) {
+            first.createBucket();
+            first.put("k", "v".getBytes());
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            for (int round = 1; round <= 4; round++) {
+                String bucket = "race-" + round;
+                CyclicBarrier together = new CyclicBarrier(3);
+                List<Future<S3ObjectStore>> starts = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    String prefix = "instance-" + i;
+                    starts.add(pool.submit(() -> {
+                        together.await();
+                        return new S3ObjectStore(s3.settings(bucket, prefix));
+                    }));
+                }
+                for (Future<S3ObjectStore> start : starts) {
+                    try (S3ObjectStore store = start.get(60, TimeUnit.SECONDS)) {
+                        store.put("k", "v".getBytes());
+                    }
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     static Stream<Integer> stores() {
