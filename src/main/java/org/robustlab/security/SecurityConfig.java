@@ -23,6 +23,7 @@ import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -34,6 +35,25 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 @Configuration
 class SecurityConfig {
+
+    /**
+     * Spring Security's firewall refuses paths that could be read two ways (a double-encoded slash or percent, a raw
+     * {@code ../}, a semicolon): a 400 in problem+json that says what to fix, like every other refusal.
+     */
+    @Bean
+    RequestRejectedHandler problemForRejectedRequests() {
+        return (request, response, e) -> {
+            if (response.isCommitted()) {
+                return;
+            }
+            response.setStatus(400);
+            response.setContentType("application/problem+json");
+            response.setCharacterEncoding("UTF-8");
+            response.getWriter().write(Problems.json(400, "rejected-path", "Bad Request", "the request's path was refused: it holds"
+                    + " an encoded or double-encoded slash, backslash or percent sign, a '..' or '.' segment, a semicolon or another"
+                    + " character that could make it name something else; send the plain path (ids are UUIDs)"));
+        };
+    }
 
     @Bean
     SecurityFilterChain api(HttpSecurity http, ApiKeys keys, JwtCallers jwts) throws Exception {

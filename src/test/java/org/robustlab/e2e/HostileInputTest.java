@@ -162,6 +162,34 @@ class HostileInputTest extends RealServerTest {
         HttpResponse<String> notAcceptable = api.send(api.request("/api/v1/datasets")
                 .header("Accept", "image/png").build());
         assertThat(notAcceptable.statusCode()).isEqualTo(406);
+
+        // the firewall's refusals (a double-encoded slash, a raw '..'), TRACE and a broken chunked body: problem+json too
+        HttpResponse<String> doubleEncoded = http.send(api.request("/api/v1/models/a%252Fb").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(doubleEncoded.statusCode()).isEqualTo(400);
+        assertThat(doubleEncoded.headers().firstValue("Content-Type").orElse("") + " " + doubleEncoded.body()).startsWith("application/problem+json");
+        assertThat(json.readTree(doubleEncoded.body()).get("detail").asString()).contains("path was refused");
+        String dotDot = raw("GET /api/v1/training-jobs/../models HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + api.key
+                + "\r\nConnection: close\r\n\r\n");
+        assertThat(dotDot).startsWith("HTTP/1.1 400").contains("application/problem+json").contains("\"type\":\"https://robustlab.org/problems/");
+        HttpResponse<String> trace = http.send(api.request("/api/v1/datasets").method("TRACE", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(trace.statusCode()).isEqualTo(405);
+        assertThat(trace.headers().firstValue("Content-Type").orElse("") + " " + trace.body()).startsWith("application/problem+json");
+        assertThat(trace.headers().firstValue("Allow")).isPresent();
+        assertThat(trace.body()).as("TRACE echoes nothing of the request").doesNotContain(api.key);
+        String badChunk = raw("POST /api/v1/training-jobs HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + api.key
+                + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n");
+        assertThat(badChunk).startsWith("HTTP/1.1 400").contains("application/problem+json");
+    }
+
+    /** Sends {@code request} as it is over a socket and returns the whole answer. */
+    private String raw(String request) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("localhost", port)) {
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
     }
 
     @Test
