@@ -2,6 +2,7 @@ package org.robustlab.device;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import org.robustlab.security.Visibility;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -12,14 +13,16 @@ import org.springframework.web.bind.annotation.RestController;
 class DeviceController {
 
     private final DevicesView.Source devices;
+    private final Visibility visibility;
 
-    DeviceController(NativeEngine engine, DevicePool pool) {
+    DeviceController(NativeEngine engine, DevicePool pool, Visibility visibility) {
         this.devices = new DevicesView.Source(engine, pool);
+        this.visibility = visibility;
     }
 
     @GetMapping
     @Operation(operationId = "getDevices", summary = "libtorch (version, flavour, folder), the GPUs (name, memory) and the jobs on the CPU slots and each GPU")
     DevicesView get() {
-        return devices.view();
+        return devices.view(visibility::canRead);
     }
 }

@@ -40,7 +40,7 @@ public class DevicePool {
     }
 
     /** Who holds a slot. */
-    public record Holder(String kind, UUID id, String architecture) {}
+    public record Holder(String kind, UUID id, String architecture, String owner) {}
 
     /**
      * A place a job runs.

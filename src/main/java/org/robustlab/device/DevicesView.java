@@ -3,6 +3,7 @@ package org.robustlab.device;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.robustlab.ml.engine.ConvolutionCheck;
 import org.robustlab.ml.engine.EngineInfo;
 
@@ -34,7 +35,10 @@ public record DevicesView(Engine engine, Cpu cpu, List<Gpu> gpus) {
             boolean offline, boolean cudnnBenchmark, String error, ConvolutionCheck convolutionCheck,
             ConvolutionCheck anyChannelsCheck, String onednnMaxCpuIsa, String ownModelOnednnMaxCpuIsa) {}
 
-    /** A job holding a slot: {@code kind} training or evaluation. */
+    /**
+     * A job holding a slot: {@code kind} training or evaluation; {@code id} is null for a job the caller may not read
+     * (another owner's, with {@code robustlab.security.private-reads}).
+     */
     public record Job(String kind, UUID id, String architecture) {}
 
     public record Cpu(int slots, List<Job> jobs) {}
@@ -51,7 +55,8 @@ public record DevicesView(Engine engine, Cpu cpu, List<Gpu> gpus) {
 
     /** Builds the view from the engine and the pool. */
     record Source(NativeEngine engine, DevicePool pool) {
-        DevicesView view() {
+        /** The view as a caller who may read the jobs of the owners {@code canRead} accepts sees it. */
+        DevicesView view(Predicate<String> canRead) {
             EngineInfo i = engine.info();
             var s = engine.settings();
             Engine e = i == null
@@ -64,13 +69,13 @@ public record DevicesView(Engine engine, Cpu cpu, List<Gpu> gpus) {
             List<Gpu> gpus = new ArrayList<>();
             for (NativeEngine.Gpu g : engine.gpus()) {
                 List<DevicePool.Holder> on = g.index() < o.gpus().size() ? o.gpus().get(g.index()) : List.of();
-                gpus.add(new Gpu(g.index(), g.pin(), g.name(), g.memoryTotalMiB(), g.memoryUsedMiB(), jobs(on)));
+                gpus.add(new Gpu(g.index(), g.pin(), g.name(), g.memoryTotalMiB(), g.memoryUsedMiB(), jobs(on, canRead)));
             }
-            return new DevicesView(e, new Cpu(o.cpuSlots(), jobs(o.cpu())), gpus);
+            return new DevicesView(e, new Cpu(o.cpuSlots(), jobs(o.cpu(), canRead)), gpus);
         }
 
-        private static List<Job> jobs(List<DevicePool.Holder> holders) {
-            return holders.stream().map(h -> new Job(h.kind(), h.id(), h.architecture())).toList();
+        private static List<Job> jobs(List<DevicePool.Holder> holders, Predicate<String> canRead) {
+            return holders.stream().map(h -> new Job(h.kind(), canRead.test(h.owner()) ? h.id() : null, h.architecture())).toList();
         }
     }
 }

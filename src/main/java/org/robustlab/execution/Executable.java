@@ -11,4 +11,7 @@ public interface Executable {
 
     /** The plan its submission made and stored, as JSON: what the runner runs. */
     String getPlanJson();
+
+    /** Who submitted it (an API key's name). */
+    String getOwner();
 }

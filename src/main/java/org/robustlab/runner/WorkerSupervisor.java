@@ -102,7 +102,7 @@ class WorkerSupervisor {
                     + " times (crash, restart or a stalled service) and has reached robustlab.workers.max-attempts");
             return Next.DONE;
         }
-        DevicePool.Holder holder = new DevicePool.Holder(store.kind().noun(), id, work.architecture(job));
+        DevicePool.Holder holder = new DevicePool.Holder(store.kind().noun(), id, work.architecture(job), job.getOwner());
         DevicePool.Slot slot;
         try {
             slot = devices.acquire(DevicePool.Request.fromId(work.device(work.plan(job))), holder);

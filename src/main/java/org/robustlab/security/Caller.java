@@ -24,6 +24,12 @@ public record Caller(UUID keyId, String name, Role role) {
         throw new IllegalStateException("no authenticated caller");
     }
 
+    /** Whether the current thread serves an authenticated caller. */
+    public static boolean isSet() {
+        Authentication a = SecurityContextHolder.getContext().getAuthentication();
+        return a != null && a.getPrincipal() instanceof Caller;
+    }
+
     /** Whether this caller may change a resource owned by {@code owner} (its own, or any as admin). */
     public boolean mayChange(String owner) {
         return role == Role.ADMIN || role == Role.RESEARCHER && name.equals(owner);

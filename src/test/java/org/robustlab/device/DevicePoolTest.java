@@ -18,7 +18,7 @@ import org.robustlab.problem.InvalidRequestException;
 class DevicePoolTest {
 
     private static DevicePool.Holder job(String architecture) {
-        return new DevicePool.Holder("training", UUID.randomUUID(), architecture);
+        return new DevicePool.Holder("training", UUID.randomUUID(), architecture, "alice");
     }
 
     @Test

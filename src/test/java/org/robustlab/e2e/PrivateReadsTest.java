@@ -24,7 +24,7 @@ import tools.jackson.databind.JsonNode;
 /**
  * With {@code robustlab.security.private-reads}, a researcher cannot reach another's model through an evaluation: naming it
  * as a transfer attack's surrogate is the same 404 as naming a model that does not exist, so the answer neither runs the
- * attack nor confirms that the model exists.
+ * attack nor confirms that the model exists; the devices and the engine's health do not show another's job id.
  */
 class PrivateReadsTest extends RealServerTest {
 
@@ -69,6 +69,35 @@ class PrivateReadsTest extends RealServerTest {
         // his own model as the surrogate is accepted, and the admin may use anyone's
         assertThat(bob.post("/api/v1/evaluations", transfer(bobs, bobs)).statusCode()).isEqualTo(202);
         assertThat(api.post("/api/v1/evaluations", transfer(bobs, alices)).statusCode()).isEqualTo(202);
+    }
+
+    /** The devices and the engine's health show a job's id only to those who may read it; the slot stays visibly taken. */
+    @Test
+    void anotherOwnersRunningJobHasNoIdOnTheDevices() throws Exception {
+        ApiClient carol = api.withKey(issue("carol"));
+        ApiClient dave = api.withKey(issue("dave"));
+        HttpResponse<String> submitted = carol.post("/api/v1/training-jobs", """
+                {"dataset": "fashion-mnist", "trainSubset": 5000, "epochs": 20, "method": "standard"}""");
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+        String job = json.readTree(submitted.body()).get("id").asString();
+        try {
+            api.waitFor("/api/v1/training-jobs/" + job, j -> j.get("state").asString().equals("RUNNING"), java.time.Duration.ofMinutes(3));
+            assertThat(carol.get("/api/v1/devices").body()).contains(job);
+            assertThat(api.get("/api/v1/devices").body()).as("an admin reads every job").contains(job);
+            String seenByDave = dave.get("/api/v1/devices").body();
+            assertThat(seenByDave).doesNotContain(job);
+            boolean anonymousTraining = false;
+            for (JsonNode j : json.readTree(seenByDave).get("cpu").get("jobs")) {
+                anonymousTraining |= j.get("kind").asString().equals("training job") && (j.get("id") == null || j.get("id").isNull());
+            }
+            assertThat(anonymousTraining).as("the slot shows as taken by a training job without its id: %s", seenByDave).isTrue();
+            HttpResponse<String> health = dave.get("/actuator/health");
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.body()).contains("djlEngine").doesNotContain(job);
+            assertThat(carol.get("/actuator/health").body()).contains(job);
+        } finally {
+            assertThat(carol.post("/api/v1/training-jobs/" + job + "/cancel", "").statusCode()).isEqualTo(202);
+        }
     }
 
     private static String transfer(String target, String surrogate) {
