@@ -35,14 +35,14 @@ import org.robustlab.ml.training.TrainingResult;
  *
  * <p>Run: {@code scripts/run-main org.robustlab.ml.bench.Experiment [--epochs 10] [--train-subset 0]
  * [--test-points 10000] [--lambda 1] [--beta 6] [--lr 0.05] [--methods standard,arr-fgsm,arr-pgd3,pgd-at,trades]
- * [--out results/fashion-mnist.md]}
+ * [--out results/fashion-mnist-experiment.md]}
  */
 public final class Experiment {
 
     public static void main(String[] args) throws IOException {
         Map<String, String> opts = new LinkedHashMap<>(Map.of("--epochs", "10", "--train-subset", "0", "--test-points", "10000",
                 "--lambda", "1", "--beta", "6", "--lr", "0.05", "--seed", "1",
-                "--methods", "standard,arr-fgsm,arr-pgd3,pgd-at,trades", "--out", "results/fashion-mnist.md", "--runs", "runs/experiment"));
+                "--methods", "standard,arr-fgsm,arr-pgd3,pgd-at,trades", "--out", "results/fashion-mnist-experiment.md", "--runs", "runs/experiment"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             if (!opts.containsKey(args[i])) {
                 throw new IllegalArgumentException("unknown option " + args[i] + "; expected one of " + opts.keySet());
