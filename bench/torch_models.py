@@ -145,12 +145,16 @@ class WideBlock(nn.Module):
 
 
 class Group(nn.Module):
-    def __init__(self, n, inp, out, stride):
+    """n blocks, the first from inp channels at the given stride, under one attribute: `layer` in the TRADES code's
+    WideResNet, `block` in DeepMind's."""
+
+    def __init__(self, block, attribute, n, inp, out, stride):
         super().__init__()
-        self.layer = nn.Sequential(*[WideBlock(inp if i == 0 else out, out, stride if i == 0 else 1) for i in range(n)])
+        self.attribute = attribute
+        setattr(self, attribute, nn.Sequential(*[block(inp if i == 0 else out, out, stride if i == 0 else 1) for i in range(n)]))
 
     def forward(self, x):
-        return self.layer(x)
+        return getattr(self, self.attribute)(x)
 
 
 class WideResNet(nn.Module):
@@ -165,11 +169,11 @@ class WideResNet(nn.Module):
         if mean is not None:
             self.normalize = Normalize(mean, std)
         self.conv1 = nn.Conv2d(3, ch[0], 3, 1, 1, bias=False)
-        self.block1 = Group(n, ch[0], ch[1], 1)
+        self.block1 = Group(WideBlock, "layer", n, ch[0], ch[1], 1)
         if sub_block1:
-            self.sub_block1 = Group(n, ch[0], ch[1], 1)
-        self.block2 = Group(n, ch[1], ch[2], 2)
-        self.block3 = Group(n, ch[2], ch[3], 2)
+            self.sub_block1 = Group(WideBlock, "layer", n, ch[0], ch[1], 1)
+        self.block2 = Group(WideBlock, "layer", n, ch[1], ch[2], 2)
+        self.block3 = Group(WideBlock, "layer", n, ch[2], ch[3], 2)
         self.bn1 = nn.BatchNorm2d(ch[3])
         self.fc = nn.Linear(ch[3], num_classes)
 
@@ -201,15 +205,6 @@ class DeepMindBlock(nn.Module):
         return (self.shortcut(a) if hasattr(self, "shortcut") else x) + h
 
 
-class DeepMindGroup(nn.Module):
-    def __init__(self, n, inp, out, stride):
-        super().__init__()
-        self.block = nn.Sequential(*[DeepMindBlock(inp if i == 0 else out, out, stride if i == 0 else 1) for i in range(n)])
-
-    def forward(self, x):
-        return self.block(x)
-
-
 class DeepMindWideResNet(nn.Module):
     """DeepMind's WideResNet with SiLU, under RobustBench's names (init_conv, layer.G.block.B, batchnorm, logits); its
     normalisation is inside and not in the state dict."""
@@ -221,8 +216,7 @@ class DeepMindWideResNet(nn.Module):
         self.register_buffer("mean", torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(std).view(1, 3, 1, 1), persistent=False)
         self.init_conv = nn.Conv2d(3, ch[0], 3, 1, 1, bias=False)
-        self.layer = nn.Sequential(DeepMindGroup(n, ch[0], ch[1], 1), DeepMindGroup(n, ch[1], ch[2], 2),
-                                   DeepMindGroup(n, ch[2], ch[3], 2))
+        self.layer = nn.Sequential(*[Group(DeepMindBlock, "block", n, ch[g], ch[g + 1], 1 if g == 0 else 2) for g in range(3)])
         self.batchnorm = nn.BatchNorm2d(ch[3])
         self.logits = nn.Linear(ch[3], num_classes)
 
