@@ -31,7 +31,8 @@ public interface EvaluationJobRepository extends JpaRepository<EvaluationJob, UU
               and (:owner is null or e.owner = :owner)
               and (:modelId is null or e.modelId = :modelId)
               and (:jobId is null or e.modelId in (select m.id from ModelArtifact m where m.jobId = :jobId))
+              and (:modelOwner is null or e.modelId in (select m.id from ModelArtifact m where m.owner = :modelOwner))
             """)
     Page<EvaluationJob> search(@Param("state") JobState state, @Param("owner") String owner, @Param("modelId") UUID modelId,
-            @Param("jobId") UUID jobId, Pageable pageable);
+            @Param("jobId") UUID jobId, @Param("modelOwner") String modelOwner, Pageable pageable);
 }

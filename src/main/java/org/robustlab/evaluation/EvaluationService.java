@@ -135,7 +135,7 @@ public class EvaluationService {
         models.findById(modelId).filter(m -> visibility.canRead(m.getOwner())).orElseThrow(() -> NotFoundException.forId("model", modelId));
         List<ExampleRecord> records = new ArrayList<>();
         for (EvaluationJob e : evaluations.findByModelId(modelId)) {
-            if (e.execution().getState() == JobState.SUCCEEDED && visibility.canRead(e.getOwner())) {
+            if (e.execution().getState() == JobState.SUCCEEDED && readable(e)) {
                 records(e.getId()).ifPresent(records::add);
             }
         }
@@ -148,7 +148,7 @@ public class EvaluationService {
      */
     public EvaluationView cancel(UUID id) {
         synchronized (Locks.forId(id)) {
-            EvaluationJob job = evaluations.findById(id).filter(e -> visibility.canRead(e.getOwner()))
+            EvaluationJob job = evaluations.findById(id).filter(this::readable)
                     .orElseThrow(() -> NotFoundException.forId("evaluation", id));
             Caller.current().requireMayChange(job.getOwner(), "evaluation " + id);
             if (job.execution().isTerminal()) {
@@ -161,18 +161,32 @@ public class EvaluationService {
 
     /** Evaluations the caller may read, filtered by state, owner, model or the job whose models they evaluate. */
     public Page<EvaluationView> list(JobState state, String owner, UUID modelId, UUID jobId, Pageable pageable) {
-        return evaluations.search(state, visibility.listOwner(owner), modelId, jobId, pageable).map(this::view);
+        return evaluations.search(state, visibility.listOwner(owner), modelId, jobId, visibility.readableOwner(), pageable)
+                .map(this::view);
     }
 
     /** Every SUCCEEDED evaluation the caller may read (for the leaderboard). */
     public List<EvaluationView> succeeded() {
         return evaluations.findByExecutionState(JobState.SUCCEEDED).stream()
-                .filter(e -> visibility.canRead(e.getOwner())).map(this::view).toList();
+                .filter(this::readable).map(this::view).toList();
     }
 
     public EvaluationView get(UUID id) {
-        return view(evaluations.findById(id).filter(e -> visibility.canRead(e.getOwner()))
+        return view(evaluations.findById(id).filter(this::readable)
                 .orElseThrow(() -> NotFoundException.forId("evaluation", id)));
+    }
+
+    /**
+     * Whether the caller may read an evaluation now: its own (or any, with open reads or as an admin), of a model it may
+     * read now. An evaluation made while reads were open may be of another owner's model; under private reads it is not
+     * shown, so that its answers do not name that model, its job or its name.
+     */
+    private boolean readable(EvaluationJob e) {
+        if (!visibility.canRead(e.getOwner())) {
+            return false;
+        }
+        String only = visibility.readableOwner();
+        return only == null || models.findById(e.getModelId()).map(m -> only.equals(m.getOwner())).orElse(true);
     }
 
     EvaluationView view(EvaluationJob e) {

@@ -57,7 +57,8 @@ class LeaderboardController {
                 continue;
             }
             ModelArtifact m = cache.computeIfAbsent(e.modelId(), models::findById).orElse(null);
-            if (m == null) {
+            if (m == null || !visibility.canRead(m.getOwner())) {
+                // a deleted model, or (private reads) another owner's, evaluated while reads were open
                 continue;
             }
             reports.put(e.id(), json.valueToTree(e.report()));

@@ -27,6 +27,14 @@ public class Visibility {
     }
 
     /**
+     * The one owner whose resources the caller may read, or null when it may read everyone's (reads are open, or it is an
+     * admin).
+     */
+    public String readableOwner() {
+        return !privateReads || Caller.current().role() == Role.ADMIN ? null : Caller.current().name();
+    }
+
+    /**
      * The owner a listing is restricted to: {@code requested} (a filter the client asked for, or null), narrowed
      * to the caller's own name under private reads. Returns {@link #NOBODY} when the two cannot both hold.
      */

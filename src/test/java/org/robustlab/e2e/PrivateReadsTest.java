@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.robustlab.ml.data.DatasetId;
@@ -17,6 +18,8 @@ import org.robustlab.ml.model.Architecture;
 import org.robustlab.ml.model.ModelSpec;
 import org.robustlab.ml.model.Models;
 import org.robustlab.ml.model.Safetensors;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
@@ -24,11 +27,15 @@ import tools.jackson.databind.JsonNode;
 /**
  * With {@code robustlab.security.private-reads}, a researcher cannot reach another's model through an evaluation: naming it
  * as a transfer attack's surrogate is the same 404 as naming a model that does not exist, so the answer neither runs the
- * attack nor confirms that the model exists; the devices and the engine's health do not show another's job id.
+ * attack nor confirms that the model exists; the devices and the engine's health do not show another's job id; an
+ * evaluation of a model the caller may no longer read is not shown.
  */
 class PrivateReadsTest extends RealServerTest {
 
     static byte[] model;
+
+    @Autowired
+    JdbcTemplate jdbc;
 
     @DynamicPropertySource
     static void privateReads(DynamicPropertyRegistry r) {
@@ -98,6 +105,34 @@ class PrivateReadsTest extends RealServerTest {
         } finally {
             assertThat(carol.post("/api/v1/training-jobs/" + job + "/cancel", "").statusCode()).isEqualTo(202);
         }
+    }
+
+    /**
+     * An evaluation made while reads were open may be of another owner's model (made here by the admin and handed to bob in
+     * the database, as it would have been stored then): under private reads it is not listed, read, reported or ranked for
+     * bob, so that no answer names alice's model.
+     */
+    @Test
+    void anEvaluationOfAModelNoLongerReadableIsNotShown() throws Exception {
+        ApiClient alice = api.withKey(issue("erin"));
+        ApiClient bob = api.withKey(issue("frank"));
+        String model = upload(alice);
+        HttpResponse<String> made = api.post("/api/v1/evaluations", """
+                {"modelId": "%s", "testSubset": 20, "diagnostics": {"enabled": false},
+                 "attacks": [{"type": "ensemble", "epsilon": 0.1, "steps": 2, "targets": 1, "queries": 5}]}""".formatted(model));
+        assertThat(made.statusCode()).as(made.body()).isEqualTo(202);
+        String evaluation = json.readTree(made.body()).get("id").asString();
+        api.waitFor("/api/v1/evaluations/" + evaluation, e -> e.get("state").asString().equals("SUCCEEDED"), java.time.Duration.ofMinutes(3));
+        assertThat(jdbc.update("update evaluation set owner = ? where id = ?", "frank", UUID.fromString(evaluation))).isEqualTo(1);
+
+        assertThat(bob.get("/api/v1/evaluations").body()).doesNotContain(model).doesNotContain(evaluation);
+        assertThat(bob.get("/api/v1/evaluations/" + evaluation).statusCode()).isEqualTo(404);
+        assertThat(bob.get("/api/v1/evaluations/" + evaluation + "/report").statusCode()).isEqualTo(404);
+        assertThat(bob.get("/api/v1/evaluations/" + evaluation + "/report.html").statusCode()).isEqualTo(404);
+        assertThat(bob.get("/api/v1/leaderboard").body()).doesNotContain(model);
+        // the admin reads everything, the model's owner still ranks it through her own evaluations only
+        assertThat(api.get("/api/v1/evaluations/" + evaluation).statusCode()).isEqualTo(200);
+        assertThat(api.get("/api/v1/leaderboard").body()).contains(model);
     }
 
     private static String transfer(String target, String surrogate) {
