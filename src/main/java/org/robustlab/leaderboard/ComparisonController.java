@@ -93,11 +93,10 @@ class ComparisonController {
 
     @PostMapping(produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(operationId = "compareEvaluations", summary = "Compare evaluations: clean and worst-case accuracy, masking checks and features, side by side",
-            description = "Send Accept: text/html to get the page instead of JSON.")
-    @ApiResponse(responseCode = "200", description = "the comparison", content = {
-            @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
-                    schema = @Schema(implementation = Comparison.class)),
-            @Content(mediaType = MediaType.TEXT_HTML_VALUE, schema = @Schema(type = "string"))})
+            description = "The page of the same comparison is getComparisonPage (GET /comparisons/report.html, linked as html in"
+                    + " the answer); a browser's form post with Accept: text/html gets the page too.")
+    @ApiResponse(responseCode = "200", description = "the comparison", content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+            schema = @Schema(implementation = Comparison.class)))
     Comparison compare(@Valid @RequestBody ComparisonRequest request) {
         List<ReportPages.Entry> entries = entries(request.evaluationIds());
         String query = query(request.evaluationIds());

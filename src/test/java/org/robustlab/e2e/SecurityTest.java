@@ -57,6 +57,10 @@ class SecurityTest extends RealServerTest {
         JsonNode docs = json.readTree(anonymous.get("/v3/api-docs").body());
         assertThat(docs.get("components").get("securitySchemes").has("bearer")).isTrue();
         assertThat(docs.get("components").get("securitySchemes").get("apiKey").get("name").asString()).isEqualTo("X-API-Key");
+        // the comparison's JSON answer has its schema alone, so that generated clients type it (its page is another operation)
+        JsonNode comparison = docs.get("paths").get("/api/v1/comparisons").get("post").get("responses").get("200").get("content");
+        assertThat(comparison.propertyNames()).containsExactly("application/json");
+        assertThat(comparison.get("application/json").get("schema").get("$ref").asString()).endsWith("/Comparison");
 
         // the admin issues keys; the secret is shown once and is never listed
         ApiClient alice = api.withKey(issue("alice", "researcher"));
