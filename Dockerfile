@@ -11,7 +11,11 @@ RUN ./mvnw -B -ntp -DskipTests package && cp target/robustlab-*.jar /app.jar
 FROM eclipse-temurin:17-jre
 # fonts for the report's PNG charts (Java2D draws their text headless)
 RUN apt-get update && apt-get install -y --no-install-recommends fontconfig fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
-RUN useradd --system --home /var/lib/robustlab robustlab && mkdir -p /var/lib/robustlab && chown robustlab /var/lib/robustlab
+# every folder the service writes, made here and owned by its user: a named volume mounted on one of them (the compose
+# file's data and datasets) starts as a copy of it, owned by robustlab, instead of an empty folder owned by root
+RUN useradd --system --home /var/lib/robustlab robustlab \
+ && mkdir -p /var/lib/robustlab/data/runs /var/lib/robustlab/data/datasets /var/lib/robustlab/datasets \
+ && chown -R robustlab:robustlab /var/lib/robustlab
 USER robustlab
 WORKDIR /var/lib/robustlab
 COPY --from=build /app.jar /opt/robustlab/app.jar

@@ -49,7 +49,7 @@ class HouseTest {
         HOUSE.put("problem", List.of());
         HOUSE.put("config", List.of("problem", "storage", "ml.engine"));
         HOUSE.put("worker", List.of("ml.*"));
-        HOUSE.put("device", List.of("config", "problem", "ml.*"));
+        HOUSE.put("device", List.of("config", "problem", "security", "ml.*"));
         HOUSE.put("security", List.of("config", "problem"));
         HOUSE.put("execution", List.of("config", "problem"));
         HOUSE.put("report", List.of("ml.*"));
