@@ -85,8 +85,10 @@ public class Flow {
         check(Files.size(file.toPath()) == model.getSafetensorsSize(), "the download has the model's size");
         File named = new File(file.getParentFile(), "java-client-" + UUID.randomUUID() + ".safetensors");
         check(file.renameTo(named), "the download can be renamed");
-        ModelView uploaded = models.uploadModel(named, "small-cnn", "fashion-mnist", "java-upload");
+        // numClasses is for TorchScript; mean and std given as the dataset's own (Fashion-MNIST's)
+        ModelView uploaded = models.uploadModel(named, "small-cnn", "fashion-mnist", "java-upload", null, "0.286", "0.353");
         check(uploaded.getKind().equals("uploaded"), "the upload is a model of kind uploaded");
+        check(uploaded.getNormalization().getSource().equals("upload"), "the upload states the normalisation it was given");
 
         EvaluationView evaluated = evaluations.submitEvaluation(new CreateEvaluationRequest().modelId(last.getId()).testSubset(32).seed(3L)
                 .device(CreateEvaluationRequest.DeviceEnum.CPU)

@@ -76,13 +76,15 @@ async function main(): Promise<void> {
     const last = done.models.find(m => m.kind === "last")!;
     check(last !== undefined, "the job has a last model");
     const model = await models.getModel({ id: last.id });
-    check(model.architecture === "small-cnn" && model.safetensorsSize > 0, "the model's view");
+    check(model.architecture === "small-cnn" && (model.safetensorsSize ?? 0) > 0, "the model's view");
 
     // download and upload
     const file = await models.downloadModel({ id: last.id, format: "safetensors" });
     check(file.size === model.safetensorsSize, "the download has the model's size");
     const uploaded = await models.uploadModel({ file, model: "small-cnn", dataset: "fashion-mnist", name: "ts-upload" });
     check(uploaded.kind === "uploaded", "the upload is a model of kind uploaded");
+    check(uploaded.normalization?.source === "dataset" && uploaded.normalization?.mean?.[0] === 0.286,
+        "the upload states the dataset's normalisation");
 
     // an evaluation with every attack type and every attack field
     const evaluated = await evaluations.submitEvaluation({ createEvaluationRequest: {

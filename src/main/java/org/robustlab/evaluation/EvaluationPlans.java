@@ -157,7 +157,8 @@ public class EvaluationPlans {
             }
             default -> throw new InvalidRequestException(field + ".type", field + ".type must be one of " + TYPES + "; got '" + a.type() + "'");
         };
-        if (!type.equals("ensemble") && (a.version() != null || a.stages() != null)) {
+        // an empty stages list is no stages: generated clients (openapi-generator's Java) send [] for every attack
+        if (!type.equals("ensemble") && (a.version() != null || a.stages() != null && !a.stages().isEmpty())) {
             String name = a.version() != null ? "version" : "stages";
             throw new InvalidRequestException(field + "." + name, field + "." + name + " applies to an ensemble only");
         }
@@ -186,7 +187,7 @@ public class EvaluationPlans {
                     + a.version() + "'");
         }
         if (!version.equals("custom")) {
-            if (a.stages() != null) {
+            if (a.stages() != null && !a.stages().isEmpty()) {
                 throw new InvalidRequestException(field + ".stages", field + ".stages are the attacks of version custom; version "
                         + version + " has its own (give version custom to list them)");
             }

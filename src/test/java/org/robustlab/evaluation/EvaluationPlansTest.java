@@ -37,6 +37,10 @@ class EvaluationPlansTest {
     void badEnsemblesAre400sThatNameTheField() {
         assertField(() -> attacks(ensemble("strongest", null)), "attacks[0].version", "must be one of [standard, plus, rand, custom]");
         assertField(() -> attacks(ensemble("custom", null)), "attacks[0].stages", "must list the attacks");
+        // an empty list is no stages, as openapi-generator's Java client sends it for every attack
+        assertThat(attacks(new AttackRequest("fgsm", 0.1, null, null, null, null, null, null, null, null, null, List.of())))
+                .extracting(AttackSpec::label).containsExactly("fgsm");
+        assertThat(attacks(ensemble("standard", List.of())).get(0).stages()).hasSize(4);
         assertField(() -> attacks(ensemble("standard", List.of(AttackRequest.of("fgsm", null)))), "attacks[0].stages",
                 "version standard has its own");
         assertField(() -> attacks(ensemble("custom", List.of(ensemble("standard", null)))), "attacks[0].stages[0].type",
