@@ -86,10 +86,10 @@ public class ModelUploads {
         models.add(ModelArtifact.FORMAT_TORCHSCRIPT);
         DatasetId datasetId = parse("dataset", dataset, () -> DatasetId.fromId(dataset), Arrays.toString(
                 Arrays.stream(DatasetId.values()).map(DatasetId::id).toArray()));
-        if (ModelArtifact.FORMAT_TORCHSCRIPT.equals(model)) {
-            return uploadTorchScript(content, file, datasetId, name, options == null ? new TorchScriptOptions(null, null, null) : options);
-        }
         TorchScriptOptions o = options == null ? new TorchScriptOptions(null, null, null) : options;
+        if (ModelArtifact.FORMAT_TORCHSCRIPT.equals(model)) {
+            return uploadTorchScript(content, file, datasetId, name, o);
+        }
         if (o.numClasses() != null && !o.numClasses().isBlank()) {
             throw new InvalidRequestException("numClasses", "numClasses is for model=torchscript; a " + model
                     + " takes its classes from the dataset");
@@ -197,17 +197,13 @@ public class ModelUploads {
     }
 
     /**
-     * A TorchScript upload's own parts, as sent (each may be null).
+     * An upload's optional parts, as sent (each may be null): numClasses is for TorchScript only, mean and std for any model.
      *
      * @param numClasses the classes its logits have; default the dataset's
      * @param mean per-channel mean, comma-separated
      * @param std per-channel standard deviation, comma-separated
      */
-    public record TorchScriptOptions(String numClasses, String mean, String std) {
-        boolean given() {
-            return numClasses != null || mean != null || std != null;
-        }
-    }
+    public record TorchScriptOptions(String numClasses, String mean, String std) {}
 
     private ModelArtifact uploadTorchScript(InputStream content, String file, DatasetId dataset, String name, TorchScriptOptions o)
             throws IOException {
