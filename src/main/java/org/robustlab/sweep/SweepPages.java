@@ -84,7 +84,7 @@ public final class SweepPages {
                         }
                     });
                     lines.computeIfAbsent(rest.isEmpty() ? "worst case" : String.join(", ", rest), k -> new ArrayList<>())
-                            .add(new double[] {Double.parseDouble(v.get(x)), r.worstCase().mean()});
+                            .add(new double[] {Double.parseDouble(v.get(x)), r.worstCase().mean(), spread(r.worstCase())});
                 }
                 // values over more than a factor of 20, all positive (lambda 0.1 to 32): a log axis, as in the paper's figure
                 double lo = lines.values().stream().flatMap(List::stream).mapToDouble(p -> p[0]).min().orElse(0);
@@ -93,10 +93,11 @@ public final class SweepPages {
                 List<Plots.Series> series = new ArrayList<>();
                 lines.forEach((label, points) -> {
                     points.sort(Comparator.comparingDouble(p -> p[0]));
-                    series.add(new Plots.Series(label, log ? points.stream().map(p -> new double[] {Math.log10(p[0]), p[1]}).toList() : points));
+                    series.add(new Plots.Series(label, points));
                 });
-                yield Plots.xy("worst-case accuracy against " + (x == null ? "(no numeric grid field)" : x) + checkpoint,
-                        x == null ? "" : log ? "log10(" + x + ")" : x, "worst-case accuracy", series, Double.NaN, Double.NaN, 0, 1);
+                yield Plots.xy("worst-case accuracy against " + (x == null ? "(no numeric grid field)" : x) + checkpoint
+                        + errorNote(rows), x == null ? "" : log ? x + " (log scale)" : x, "worst-case accuracy", series, Double.NaN,
+                        Double.NaN, 0, 1, log);
             }
             case "clean-vs-worst-case" -> {
                 List<Plots.Series> series = new ArrayList<>();
@@ -105,21 +106,33 @@ public final class SweepPages {
                 front.sort(Comparator.comparingDouble(p -> p[0]));
                 series.add(new Plots.Series("Pareto front", front));
                 for (SweepResults.SweepRow r : rows) {
-                    series.add(new Plots.Series(r.config(), List.<double[]>of(new double[] {r.clean().mean(), r.worstCase().mean()})));
+                    series.add(new Plots.Series(r.config(),
+                            List.<double[]>of(new double[] {r.clean().mean(), r.worstCase().mean(), spread(r.worstCase())})));
                 }
-                yield Plots.xy("clean against worst-case accuracy" + checkpoint, "clean accuracy", "worst-case accuracy", series,
-                        Double.NaN, Double.NaN, 0, 1);
+                yield Plots.xy("clean against worst-case accuracy" + checkpoint + errorNote(rows), "clean accuracy (mean over seeds)",
+                        "worst-case accuracy", series, Double.NaN, Double.NaN, 0, 1, false);
             }
             case "cost-vs-robustness" -> {
                 List<Plots.Series> series = new ArrayList<>();
                 for (SweepResults.SweepRow r : rows) {
-                    series.add(new Plots.Series(r.config(), List.<double[]>of(new double[] {r.trainSeconds().mean(), r.worstCase().mean()})));
+                    series.add(new Plots.Series(r.config(),
+                            List.<double[]>of(new double[] {r.trainSeconds().mean(), r.worstCase().mean(), spread(r.worstCase())})));
                 }
-                yield Plots.xy("training cost against robustness" + checkpoint, "training seconds per job", "worst-case accuracy",
-                        series, 0, Double.NaN, 0, 1);
+                yield Plots.xy("training cost against robustness" + checkpoint + errorNote(rows), "training seconds per job (mean)",
+                        "worst-case accuracy", series, 0, Double.NaN, 0, 1, false);
             }
             default -> throw new IllegalArgumentException(name);
         };
+    }
+
+    /** A figure's standard deviation over seeds for an error bar (NaN with one seed: no bar). */
+    private static double spread(SweepResults.SweepStat stat) {
+        return stat.std() == null ? Double.NaN : stat.std();
+    }
+
+    /** What the error bars are, when some row has more than one seed. */
+    private static String errorNote(List<SweepResults.SweepRow> rows) {
+        return rows.stream().anyMatch(r -> r.worstCase().std() != null) ? ", bars: \u00b1 std over seeds" : "";
     }
 
     /** The page: the table (mean ± std over seeds), the three charts, and the members successive halving pruned. */

@@ -1,6 +1,5 @@
 package org.robustlab.ml.evaluation;
 
-import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
@@ -9,16 +8,33 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 import javax.imageio.ImageIO;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.XYStyler;
+import org.knowm.xchart.style.markers.Marker;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** PNG pictures for reports, drawn with Java2D (headless). */
+/** PNG pictures for reports: charts drawn with XChart, image grids with Java2D (headless). */
 public final class Plots {
 
+    /**
+     * Ten colours (matplotlib's tab10) and four markers: series k gets colour k mod 10 and marker k mod 4, so twenty
+     * series in a row look different.
+     */
     private static final Color[] PALETTE = {
-        new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e),
-        new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f)};
+        new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e), new Color(0x9467bd),
+        new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf)};
+
+    private static final Marker[] MARKERS = {SeriesMarkers.CIRCLE, SeriesMarkers.SQUARE, SeriesMarkers.DIAMOND,
+        SeriesMarkers.TRIANGLE_UP};
 
     static {
         System.setProperty("java.awt.headless", "true");
@@ -26,102 +42,96 @@ public final class Plots {
 
     private Plots() {}
 
-    /** One line of a chart: (x, y) points in order. */
+    /**
+     * One line of a chart: points in order, each {x, y} or {x, y, e} where e is the y value's error (drawn as a bar of
+     * y - e to y + e, for example the standard deviation over seeds; NaN or absent: none).
+     */
     public record Series(String name, List<double[]> points) {}
 
     /** Accuracy (0..1) against epsilon, one line per series, with a legend. */
     public static byte[] accuracyVsEpsilon(String title, List<Series> series) {
-        return xy(title, "epsilon (L-inf, [0,1] pixels)", "accuracy", series, 0, Double.NaN, 0, 1);
+        return xy(title, "epsilon (L-inf, [0,1] pixels)", "accuracy", series, 0, Double.NaN, 0, 1, false);
     }
 
     /**
-     * Lines and points: each series' points joined in order (a one-point series is a marker), with a legend. The x
-     * axis runs from {@code xMin} (NaN: the smallest x) to {@code xMax} (NaN: the largest), the y axis likewise.
+     * Lines and points (XChart): each series' points joined in order (a one-point series is a marker), with error bars
+     * where the points carry errors, and a legend beside the plot. The x axis runs from {@code xMin} (NaN: the data's
+     * smallest x) to {@code xMax} (NaN: the largest), the y axis likewise; with {@code logX} the x axis is logarithmic,
+     * labelled in the values themselves (every x must then be positive). Points whose x or y is not finite are left out.
      */
     public static byte[] xy(String title, String xLabel, String yLabel, List<Series> series, double xMin, double xMax,
-            double yMin, double yMax) {
-        int width = 800;
-        int height = 440;
-        int left = 64;
-        int right = 280;
-        int top = 40;
-        int bottom = 52;
-        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = canvas(img);
-        double[] x = range(series, 0, xMin, xMax);
-        double[] y = range(series, 1, yMin, yMax);
-        int plotW = width - left - right;
-        int plotH = height - top - bottom;
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
-        g.drawString(title, left, 24);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        for (int i = 0; i <= 5; i++) {
-            double v = y[0] + (y[1] - y[0]) * i / 5.0;
-            int py = top + plotH - (int) Math.round(i / 5.0 * plotH);
-            g.setColor(new Color(0xe0e0e0));
-            g.drawLine(left, py, left + plotW, py);
-            g.setColor(Color.DARK_GRAY);
-            g.drawString(String.format(Locale.ROOT, "%.3g", v), left - 40, py + 4);
-            double e = x[0] + (x[1] - x[0]) * i / 5.0;
-            int px = left + (int) Math.round(i / 5.0 * plotW);
-            g.drawLine(px, top + plotH, px, top + plotH + 4);
-            g.drawString(String.format(Locale.ROOT, "%.3g", e), px - 12, top + plotH + 18);
+            double yMin, double yMax, boolean logX) {
+        XYChart chart = new XYChartBuilder().width(800).height(440).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+        XYStyler style = chart.getStyler();
+        style.setChartBackgroundColor(Color.WHITE);
+        style.setPlotBackgroundColor(Color.WHITE);
+        style.setPlotGridLinesColor(new Color(0xe0e0e0));
+        style.setLegendPosition(Styler.LegendPosition.OutsideE);
+        style.setLegendBorderColor(Color.WHITE);
+        style.setSeriesColors(PALETTE);
+        style.setSeriesMarkers(MARKERS);
+        style.setMarkerSize(7);
+        style.setErrorBarsColorSeriesColor(true);
+        style.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+        style.setAxisTitleFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+        style.setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        style.setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        style.setXAxisLogarithmic(logX);
+        if (!Double.isNaN(xMin) && !logX) {
+            style.setXAxisMin(xMin);
         }
-        g.setColor(Color.BLACK);
-        g.drawRect(left, top, plotW, plotH);
-        g.drawString(xLabel, left + plotW / 2 - 80, height - 12);
-        g.rotate(-Math.PI / 2);
-        g.drawString(yLabel, -(top + plotH / 2 + 25), 16);
-        g.rotate(Math.PI / 2);
-        for (int k = 0; k < series.size(); k++) {
-            Series s = series.get(k);
-            Color c = PALETTE[k % PALETTE.length];
-            g.setColor(c);
-            g.setStroke(new BasicStroke(2f));
-            int px = -1;
-            int py = -1;
-            for (double[] p : s.points()) {
-                int sx = left + (int) Math.round(scale(p[0], x) * plotW);
-                int sy = top + plotH - (int) Math.round(scale(p[1], y) * plotH);
-                g.fillOval(sx - 4, sy - 4, 8, 8);
-                if (px >= 0) {
-                    g.drawLine(px, py, sx, sy);
-                }
-                px = sx;
-                py = sy;
-            }
-            int ly = top + 10 + k * 20;
-            g.fillRect(left + plotW + 14, ly - 8, 14, 10);
-            g.setColor(Color.BLACK);
-            g.drawString(shorten(s.name(), 38), left + plotW + 34, ly + 1);
+        if (!Double.isNaN(xMax)) {
+            style.setXAxisMax(xMax);
         }
-        g.dispose();
-        return png(img);
-    }
-
-    /** The axis range: the given ends, or the data's where they are NaN (widened when the data is one value). */
-    private static double[] range(List<Series> series, int axis, double min, double max) {
-        double lo = Double.POSITIVE_INFINITY;
-        double hi = Double.NEGATIVE_INFINITY;
+        if (!Double.isNaN(yMin)) {
+            style.setYAxisMin(yMin);
+        }
+        if (!Double.isNaN(yMax)) {
+            style.setYAxisMax(yMax);
+        }
+        Set<String> names = new HashSet<>();
         for (Series s : series) {
-            for (double[] p : s.points()) {
-                if (Double.isFinite(p[axis])) {
-                    lo = Math.min(lo, p[axis]);
-                    hi = Math.max(hi, p[axis]);
+            List<double[]> points = s.points().stream()
+                    .filter(p -> Double.isFinite(p[0]) && Double.isFinite(p[1]) && (!logX || p[0] > 0)).toList();
+            if (points.isEmpty()) {
+                continue;
+            }
+            double[] xs = new double[points.size()];
+            double[] ys = new double[points.size()];
+            double[] errors = new double[points.size()];
+            boolean withErrors = false;
+            for (int i = 0; i < points.size(); i++) {
+                double[] p = points.get(i);
+                xs[i] = p[0];
+                ys[i] = p[1];
+                if (p.length > 2 && Double.isFinite(p[2])) {
+                    errors[i] = Math.abs(p[2]);
+                    withErrors = true;
                 }
             }
+            // XChart needs distinct series names; the legend shows them shortened
+            String base = shorten(s.name().isBlank() ? "series" : s.name(), 38);
+            String name = base;
+            for (int k = 2; !names.add(name); k++) {
+                name = base + " (" + k + ")";
+            }
+            XYSeries added = withErrors ? chart.addSeries(name, xs, ys, errors) : chart.addSeries(name, xs, ys);
+            if (points.size() == 1) {
+                added.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            }
         }
-        lo = Double.isNaN(min) ? (Double.isFinite(lo) ? lo : 0) : min;
-        hi = Double.isNaN(max) ? (Double.isFinite(hi) ? hi : 1) : max;
-        if (hi <= lo) {
-            hi = lo + (lo == 0 ? 1 : Math.abs(lo));
+        if (names.isEmpty()) {
+            style.setLegendVisible(false);
+            XYSeries none = chart.addSeries("no data", new double[] {logX ? 1 : 0}, new double[] {Double.isNaN(yMin) ? 0 : yMin});
+            none.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            none.setMarkerColor(new Color(0, 0, 0, 0));
+            chart.setTitle(title + " (no data)");
         }
-        return new double[] {lo, hi};
-    }
-
-    private static double scale(double v, double[] range) {
-        return Math.max(0, Math.min(1, (v - range[0]) / (range[1] - range[0])));
+        try {
+            return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
