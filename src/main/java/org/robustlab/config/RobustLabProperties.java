@@ -23,7 +23,7 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param dataDir folder where datasets are looked for (and downloaded to when allowed)
  * @param runsDir folder of job folders: checkpoints, model files, worker logs
- * @param downloadDatasets whether missing CIFAR archives may be downloaded (checksum-checked)
+ * @param downloadDatasets whether missing datasets may be downloaded (each file checked against its published MD5)
  * @param workers the worker processes that run jobs
  * @param engine the native PyTorch library the service and its workers load
  * @param security API keys and who may read what

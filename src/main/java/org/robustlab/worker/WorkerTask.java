@@ -14,7 +14,7 @@ import org.robustlab.ml.training.TrainingPlan;
  * @param plan the training plan (train)
  * @param runDir the job's folder; training checkpoints go to runDir/last and runDir/best
  * @param dataDir the configured dataset folder
- * @param downloadDatasets whether missing CIFAR may be downloaded
+ * @param downloadDatasets whether missing datasets may be downloaded
  * @param device "cpu" or "gpu0", "gpu1", ...
  * @param evaluation what to evaluate (evaluate)
  * @param leaseSeconds the worker stops by itself when its service has not been heard from for this long (the

@@ -15,14 +15,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Finds, and where allowed downloads, the files of each dataset, and loads them.
  *
  * <p>Fashion-MNIST and MNIST are looked for in {@code root/fashion-mnist} (or {@code root/mnist})
  * and then in the Debian package folders under {@code /usr/share/datasets}. CIFAR is read from
- * {@code root/cifar-10-batches-bin} and {@code root/cifar-100-binary}; when those are missing and
- * downloading is enabled, the official archive is fetched, its published MD5 checked and unpacked.
+ * {@code root/cifar-10-batches-bin} and {@code root/cifar-100-binary}. When a dataset is missing and
+ * downloading is enabled, its official files are fetched and each is checked against its published MD5
+ * before it is used: CIFAR's archive (then unpacked), and the four gzipped IDX files of Fashion-MNIST
+ * (Zalando's mirror) or MNIST (the mirror torchvision uses), into {@code root/fashion-mnist} or
+ * {@code root/mnist}.
  */
 public final class DatasetLocator {
 
@@ -34,22 +38,51 @@ public final class DatasetLocator {
     static final Archive CIFAR100_ARCHIVE = new Archive(
             URI.create("https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz"), "03b5dce01913d631647c71ecec9e9cb8");
 
+    /** One of the gzipped IDX files of Fashion-MNIST or MNIST, and its published MD5 checksum. */
+    record IdxFile(String name, String md5) {}
+
+    /** Where a dataset's IDX files are fetched from, and which. */
+    record IdxSource(URI base, List<IdxFile> files) {}
+
+    /** Where Fashion-MNIST's files are published (github.com/zalandoresearch/fashion-mnist, with their MD5s). */
+    static final URI FASHION_MNIST_BASE = URI.create("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/");
+    static final List<IdxFile> FASHION_MNIST_FILES = List.of(
+            new IdxFile("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+            new IdxFile("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
+            new IdxFile("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
+            new IdxFile("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"));
+    /** MNIST's files, from the mirror torchvision downloads (the original site no longer serves them reliably). */
+    static final URI MNIST_BASE = URI.create("https://ossci-datasets.s3.amazonaws.com/mnist/");
+    static final List<IdxFile> MNIST_FILES = List.of(
+            new IdxFile("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+            new IdxFile("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
+            new IdxFile("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
+            new IdxFile("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"));
+
     private final Path root;
     private final boolean downloadEnabled;
     private final List<Path> systemFolders;
+    private final Map<DatasetId, IdxSource> idxSources;
 
     /**
      * @param root the configured data folder
-     * @param downloadEnabled whether missing CIFAR archives may be downloaded
+     * @param downloadEnabled whether missing datasets may be downloaded
      */
     public DatasetLocator(Path root, boolean downloadEnabled) {
         this(root, downloadEnabled, List.of(Path.of("/usr/share/datasets")));
     }
 
     public DatasetLocator(Path root, boolean downloadEnabled, List<Path> systemFolders) {
+        this(root, downloadEnabled, systemFolders, Map.of(DatasetId.FASHION_MNIST, new IdxSource(FASHION_MNIST_BASE, FASHION_MNIST_FILES),
+                DatasetId.MNIST, new IdxSource(MNIST_BASE, MNIST_FILES)));
+    }
+
+    /** With other sources for the IDX files (a test's server and files). */
+    DatasetLocator(Path root, boolean downloadEnabled, List<Path> systemFolders, Map<DatasetId, IdxSource> idxSources) {
         this.root = root;
         this.downloadEnabled = downloadEnabled;
         this.systemFolders = List.copyOf(systemFolders);
+        this.idxSources = Map.copyOf(idxSources);
     }
 
     /** Where a dataset is now: present (and where), downloadable, or missing. */
@@ -63,23 +96,23 @@ public final class DatasetLocator {
             return new Availability(id, Status.PRESENT, folder, "read from " + folder);
         }
         Path target = primaryFolder(id);
-        if (id.isCifar() && downloadEnabled) {
+        if (downloadEnabled) {
             return new Availability(id, Status.DOWNLOADABLE, target,
-                    "will be downloaded from " + archive(id).uri() + " to " + target + " on first use");
+                    "will be downloaded from " + source(id) + " to " + target + " on first use");
         }
         return new Availability(id, Status.MISSING, target, "expected files " + requiredFiles(id) + " in " + target
-                + (id.isCifar() ? " (or enable downloading)" : ""));
+                + " (or enable downloading)");
     }
 
     /**
      * The number of images in the training or test part, from the files' headers or sizes (nothing is
-     * loaded): the official counts for a CIFAR set that will be downloaded, -1 for a missing set.
+     * loaded): the official counts for a set that will be downloaded, -1 for a missing set.
      */
     public int count(DatasetId id, boolean train) {
         Path folder = findFolder(id);
         if (folder == null) {
-            if (id.isCifar() && downloadEnabled) {
-                return train ? 50_000 : 10_000;
+            if (downloadEnabled) {
+                return train ? (id.isCifar() ? 50_000 : 60_000) : 10_000;
             }
             return -1;
         }
@@ -106,12 +139,16 @@ public final class DatasetLocator {
         }
     }
 
-    /** Loads the training or test part of a dataset, downloading CIFAR first if needed and allowed. */
+    /** Loads the training or test part of a dataset, downloading it first if needed and allowed. */
     public ImageDataset load(DatasetId id, boolean train) {
         Path folder = findFolder(id);
         if (folder == null) {
-            if (id.isCifar() && downloadEnabled) {
-                download(id);
+            if (downloadEnabled) {
+                if (id.isCifar()) {
+                    download(id);
+                } else {
+                    downloadIdx(id);
+                }
                 folder = primaryFolder(id);
             } else {
                 throw new DatasetFormatException(id + ": files not found; " + availability(id).detail());
@@ -208,31 +245,72 @@ public final class DatasetLocator {
         return id == DatasetId.CIFAR10 ? CIFAR10_ARCHIVE : CIFAR100_ARCHIVE;
     }
 
+    /** Where a missing dataset would be downloaded from. */
+    private String source(DatasetId id) {
+        return id.isCifar() ? archive(id).uri().toString() : idxSources.get(id).base() + " (4 files)";
+    }
+
+    /**
+     * Fetches the four IDX files of Fashion-MNIST or MNIST into the dataset's folder; each is checked against its
+     * published MD5 in a temporary file first, and only a file that matches is put in place.
+     */
+    private void downloadIdx(DatasetId id) {
+        IdxSource source = idxSources.get(id);
+        Path folder = primaryFolder(id);
+        for (IdxFile file : source.files()) {
+            URI uri = source.base().resolve(file.name());
+            try {
+                Files.createDirectories(folder);
+                Path tmp = Files.createTempFile(folder, file.name(), ".part");
+                try {
+                    fetch(id, uri, tmp);
+                    String actual = md5(tmp);
+                    if (!actual.equalsIgnoreCase(file.md5())) {
+                        throw new DatasetFormatException(id + ": checksum mismatch for " + uri + ": expected MD5 " + file.md5()
+                                + "; found " + actual + " (nothing was installed from it)");
+                    }
+                    Files.move(tmp, folder.resolve(file.name()), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } finally {
+                    Files.deleteIfExists(tmp);
+                }
+            } catch (IOException e) {
+                throw new DatasetFormatException(id + ": download of " + uri + " failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** GETs {@code uri} into {@code target}. */
+    private static void fetch(DatasetId id, URI uri, Path target) throws IOException {
+        HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+                .connectTimeout(Duration.ofSeconds(30)).build();
+        try {
+            HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(uri).GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = response.body()) {
+                if (response.statusCode() != 200) {
+                    throw new DatasetFormatException(id + ": download of " + uri + " answered HTTP " + response.statusCode());
+                }
+                Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DatasetFormatException(id + ": download interrupted", e);
+        }
+    }
+
     private void download(DatasetId id) {
         Archive archive = archive(id);
         try {
             Files.createDirectories(root);
             Path tmp = Files.createTempFile(root, id.id(), ".tar.gz.part");
             try {
-                HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-                        .connectTimeout(Duration.ofSeconds(30)).build();
-                HttpResponse<InputStream> response = client.send(
-                        HttpRequest.newBuilder(archive.uri()).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
-                if (response.statusCode() != 200) {
-                    throw new DatasetFormatException(id + ": download of " + archive.uri() + " answered HTTP " + response.statusCode());
-                }
-                try (InputStream in = response.body()) {
-                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-                }
+                fetch(id, archive.uri(), tmp);
                 installArchive(id, tmp, archive.md5());
             } finally {
                 Files.deleteIfExists(tmp);
             }
         } catch (IOException e) {
             throw new DatasetFormatException(id + ": download of " + archive.uri() + " failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DatasetFormatException(id + ": download interrupted", e);
         }
     }
 

@@ -4,15 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDManager;
+import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
 import java.util.zip.GZIPOutputStream;
@@ -124,6 +130,68 @@ class DataTest {
                 .hasMessageContaining("checksum mismatch").hasMessageContaining("expected MD5 0000");
         locator.installArchive(DatasetId.CIFAR100, archive, DatasetLocator.md5(archive));
         assertThat(locator.load(DatasetId.CIFAR100, false).size()).isEqualTo(1);
+    }
+
+    @Test
+    void idxFilesAreDownloadedOverHttpAndOnlyThoseMatchingTheirChecksumsInstalled() throws Exception {
+        Path served = root.resolve("served");
+        writeIdxSet(served, "train", 6, true);
+        writeIdxSet(served, "t10k", 3, true);
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            Path file = served.resolve(exchange.getRequestURI().getPath().substring("/fm/".length()));
+            byte[] body = Files.isRegularFile(file) ? Files.readAllBytes(file) : new byte[0];
+            exchange.sendResponseHeaders(body.length > 0 ? 200 : 404, body.length > 0 ? body.length : -1);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try {
+            URI base = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/fm/");
+            List<DatasetLocator.IdxFile> files = new ArrayList<>();
+            for (String name : List.of("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+                    "t10k-labels-idx1-ubyte.gz")) {
+                files.add(new DatasetLocator.IdxFile(name, DatasetLocator.md5(served.resolve(name))));
+            }
+            // a wrong checksum for the test labels: the three files before it are installed, it is not, nothing loads
+            List<DatasetLocator.IdxFile> tampered = new ArrayList<>(files);
+            tampered.set(3, new DatasetLocator.IdxFile(files.get(3).name(), "0123456789abcdef0123456789abcdef"));
+            Path data = root.resolve("data");
+            DatasetLocator bad = new DatasetLocator(data, true, List.of(),
+                    Map.of(DatasetId.FASHION_MNIST, new DatasetLocator.IdxSource(base, tampered)));
+            assertThat(bad.availability(DatasetId.FASHION_MNIST).status()).isEqualTo(DatasetLocator.Status.DOWNLOADABLE);
+            assertThat(bad.count(DatasetId.FASHION_MNIST, true)).isEqualTo(60_000);
+            assertThatThrownBy(() -> bad.load(DatasetId.FASHION_MNIST, false)).isInstanceOf(DatasetFormatException.class)
+                    .hasMessageContaining("checksum mismatch").hasMessageContaining("t10k-labels-idx1-ubyte.gz")
+                    .hasMessageContaining("expected MD5 0123456789abcdef");
+            try (var left = Files.list(data.resolve("fashion-mnist"))) {
+                assertThat(left.map(f -> f.getFileName().toString()).sorted().toList())
+                        .containsExactly("t10k-images-idx3-ubyte.gz", "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz");
+            }
+            // a file the server does not have: the status is named
+            DatasetLocator missing = new DatasetLocator(root.resolve("other"), true, List.of(),
+                    Map.of(DatasetId.FASHION_MNIST, new DatasetLocator.IdxSource(base.resolve("../nothing/"), files)));
+            assertThatThrownBy(() -> missing.load(DatasetId.FASHION_MNIST, true)).hasMessageContaining("answered HTTP 404");
+            // the right checksums: downloaded, installed and read
+            DatasetLocator good = new DatasetLocator(data, true, List.of(), Map.of(DatasetId.FASHION_MNIST, new DatasetLocator.IdxSource(base, files)));
+            ImageDataset test = good.load(DatasetId.FASHION_MNIST, false);
+            assertThat(test.size()).isEqualTo(3);
+            assertThat(test.label(2)).isEqualTo(2);
+            assertThat(good.load(DatasetId.FASHION_MNIST, true).size()).isEqualTo(6);
+            assertThat(good.availability(DatasetId.FASHION_MNIST).status()).isEqualTo(DatasetLocator.Status.PRESENT);
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void theOfficialChecksumsAreTheOnesPublished() {
+        // github.com/zalandoresearch/fashion-mnist's table, and torchvision's MNIST resources
+        assertThat(DatasetLocator.FASHION_MNIST_FILES).extracting(DatasetLocator.IdxFile::md5).containsExactly(
+                "8d4fb7e6c68d591d4c3dfef9ec88bf0d", "25c81989df183df01b3e8a0aad5dffbe", "bef4ecab320f06d8554ea6380940ec79",
+                "bb300cfdad3c16e7a12a480ee83cd310");
+        assertThat(DatasetLocator.MNIST_FILES).extracting(DatasetLocator.IdxFile::name).containsExactly("train-images-idx3-ubyte.gz",
+                "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz");
     }
 
     @Test
