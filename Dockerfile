@@ -1,6 +1,10 @@
 # Multi-stage build: compile with the Maven wrapper, run on a JRE.
-# (Not built here: this workplace has no Docker engine. It follows the configuration the tests use.)
-FROM eclipse-temurin:17-jdk AS build
+# Built and started with podman by scripts/container-check.sh (see results/container-check.md).
+# The base images can be swapped for equivalents (a JDK 17 and a JRE 17 on Debian or Ubuntu), as
+# scripts/container-check.sh does with images it makes offline from Debian's packages.
+ARG BUILD_IMAGE=eclipse-temurin:17-jdk
+ARG RUNTIME_IMAGE=eclipse-temurin:17-jre
+FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 COPY .mvn .mvn
 COPY mvnw pom.xml ./
@@ -8,7 +12,7 @@ RUN ./mvnw -B -ntp dependency:go-offline
 COPY src src
 RUN ./mvnw -B -ntp -DskipTests package && cp target/robustlab-*.jar /app.jar
 
-FROM eclipse-temurin:17-jre
+FROM ${RUNTIME_IMAGE}
 # fonts for the report's PNG charts (Java2D draws their text headless)
 RUN apt-get update && apt-get install -y --no-install-recommends fontconfig fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 # every folder the service writes, made here and owned by its user: a named volume mounted on one of them (the compose

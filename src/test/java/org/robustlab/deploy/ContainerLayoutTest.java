@@ -17,8 +17,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The images can write where the service writes. No container engine runs on these machines, so the files are read as a
- * builder would: the last stage's user, the folders it makes and gives to that user, its working folder and its path
+ * The images can write where the service writes. {@code scripts/container-check.sh} builds the image with podman and runs
+ * it on empty volumes (too slow and too privileged for {@code ./mvnw test}); this test reads the files as a builder would, so
+ * that both Dockerfiles (the CUDA one cannot be built here) are held to it in every run: the last stage's user, the folders it makes and gives to that user, its working folder and its path
  * settings, and the compose file's volumes. Every folder the service writes at start (the runs, the datasets, the admin
  * key's folder, DJL's cache) and every volume mounted on the image must be one the image made and gave to its user, since
  * a named volume starts as a copy of the image's folder, with its owner, and as an empty folder owned by root otherwise.
