@@ -15,7 +15,7 @@ import java.util.Set;
 
 /**
  * A training job as clients send it. Everything but {@code dataset} has a default; method-specific
- * fields sit at the top level ({@code lambda} and {@code divergence} for ARR, {@code beta} for TRADES).
+ * fields sit at the top level ({@code lambda} and {@code divergence} for ARR, {@code beta} for TRADES and MART).
  */
 @Schema(example = """
         {"name": "arr-fashion", "dataset": "fashion-mnist", "trainSubset": 2000, "model": "small-cnn",
@@ -31,10 +31,10 @@ public record CreateTrainingJobRequest(
         @Size(max = 40) @Schema(description = "small-cnn (28x28 only), resnet18, preact-resnet18, wrn-28-10, wrn-34-10, wrn-70-16, dm-wrn-28-10 or dm-wrn-70-16; default small-cnn for 28x28 datasets, resnet18 otherwise",
                 allowableValues = {"small-cnn", "resnet18", "preact-resnet18", "wrn-28-10", "wrn-34-10", "wrn-70-16",
                         "dm-wrn-28-10", "dm-wrn-70-16"}) String model,
-        @Size(max = 40) @Schema(description = "default arr", allowableValues = {"standard", "arr", "pgd-at", "trades"}) String method,
+        @Size(max = 40) @Schema(description = "default arr", allowableValues = {"standard", "arr", "pgd-at", "trades", "mart"}) String method,
         @JsonProperty("lambda") @DecimalMin("0") @DecimalMax("1000") @Schema(description = "ARR weight; default 1") Double lambda,
         @Size(max = 40) @Schema(description = "ARR's divergence; default kl", allowableValues = {"kl", "l2"}) String divergence,
-        @DecimalMin("0") @DecimalMax("1000") @Schema(description = "TRADES weight; default 6") Double beta,
+        @DecimalMin("0") @DecimalMax("1000") @Schema(description = "the weight of TRADES' and MART's KL term; default 6") Double beta,
         @Min(0) @Max(10_000) @Schema(description = "epochs over which lambda or beta rises linearly from 0") Integer weightWarmupEpochs,
         @Valid AttackRequest attack,
         @Min(1) @Max(10_000) @Schema(description = "default 10") Integer epochs,
@@ -51,11 +51,11 @@ public record CreateTrainingJobRequest(
                 allowableValues = {"auto", "cpu", "gpu"}) @Size(max = 40) String device) {
 
     /**
-     * The inner attack for ARR, PGD-AT and TRADES (epsilon also sets the validation attack's budget).
+     * The inner attack for ARR, PGD-AT, TRADES and MART (epsilon also sets the validation attack's budget).
      *
      * @param type fgsm or pgd
      * @param epsilon L-inf radius in [0,1] pixel units; default 0.1 (MNIST-like: 0.3 for mnist) or 8/255 (CIFAR)
-     * @param steps PGD steps; default 3 for ARR, 10 for PGD-AT and TRADES
+     * @param steps PGD steps; default 3 for ARR, 10 for PGD-AT, TRADES and MART
      * @param stepSize PGD step; default epsilon/2 for ARR, epsilon/4 otherwise
      * @param randomStart FGSM random start (step 1.25 epsilon); default true
      * @param trainingMode craft with the model in training mode; default false (true for PGD-AT)
@@ -94,7 +94,7 @@ public record CreateTrainingJobRequest(
     /**
      * The catastrophic-overfitting stop (Wong et al., 2020): the run ends, state STOPPED, when validation PGD
      * accuracy falls more than {@code threshold} below the best seen; its best-robust model is kept. It applies
-     * to the adversarial methods (arr, pgd-at, trades) only: a standard model's robust accuracy always falls.
+     * to the adversarial methods (arr, pgd-at, trades, mart) only: a standard model's robust accuracy always falls.
      *
      * @param enabled default true for adversarial methods; must not be true for standard training
      * @param threshold the fall, in accuracy; default 0.2

@@ -57,6 +57,7 @@ public final class TrainingPlans {
             case PGD_AT -> new TrainingMethod(Method.PGD_AT, 0f, Divergence.KL, attack, 0);
             case TRADES -> new TrainingMethod(Method.TRADES, r.beta() == null ? 6f : r.beta().floatValue(), Divergence.KL,
                     attack.withObjective(AttackSpec.Objective.KL), warmup);
+            case MART -> new TrainingMethod(Method.MART, r.beta() == null ? 6f : r.beta().floatValue(), Divergence.KL, attack, warmup);
         };
         int epochs = r.epochs() == null ? 10 : r.epochs();
         CreateTrainingJobRequest.OptimizerRequest o = r.optimizer() == null
@@ -86,7 +87,7 @@ public final class TrainingPlans {
         boolean enabled = c == null || c.enabled() == null ? method != Method.STANDARD : c.enabled();
         if (method == Method.STANDARD && enabled) {
             throw new InvalidRequestException("catastrophicOverfitting.enabled", "the catastrophic-overfitting stop applies to the"
-                    + " adversarial methods (arr, pgd-at, trades) only: a standard model's robust accuracy always falls");
+                    + " adversarial methods (arr, pgd-at, trades, mart) only: a standard model's robust accuracy always falls");
         }
         return enabled ? (c == null || c.threshold() == null ? 0.2f : c.threshold().floatValue()) : 0f;
     }

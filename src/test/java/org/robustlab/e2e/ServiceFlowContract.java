@@ -189,7 +189,7 @@ abstract class ServiceFlowContract extends RealServerTest {
         HttpResponse<String> method = api.post("/api/v1/training-jobs", """
                 {"dataset": "fashion-mnist", "method": "magic"}""");
         assertThat(method.statusCode()).isEqualTo(400);
-        assertThat(json.readTree(method.body()).get("detail").asString()).contains("standard").contains("trades");
+        assertThat(json.readTree(method.body()).get("detail").asString()).contains("standard").contains("trades").contains("mart");
         assertThat(json.readTree(method.body()).get("field").asString()).isEqualTo("method");
 
         HttpResponse<String> dataset = api.post("/api/v1/training-jobs", """

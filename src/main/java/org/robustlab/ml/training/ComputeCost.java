@@ -42,7 +42,7 @@ public final class ComputeCost {
             case STANDARD -> 3;
             case ARR -> 3.0 * k + 6;
             case PGD_AT -> 3.0 * k + 3;
-            case TRADES -> 3.0 * k + 7;
+            case TRADES, MART -> 3.0 * k + 7;
         };
         double perValidationImage = 2 + 3.0 * plan.validationPgdSteps();
         return (double) plan.epochs() * (trainImages * perTrainImage + (double) plan.validationSize() * perValidationImage)

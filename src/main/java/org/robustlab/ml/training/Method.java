@@ -11,7 +11,12 @@ public enum Method {
     /** PGD adversarial training (Madry et al., 2018): CE(f(x_adv), y). */
     PGD_AT("pgd-at"),
     /** TRADES (Zhang et al., 2019): CE(f(x), y) + beta * KL(f(x) || f(x_adv)), x_adv maximising the KL. */
-    TRADES("trades");
+    TRADES("trades"),
+    /**
+     * MART (Wang et al., 2020): BCE(f(x_adv), y) + beta * mean(KL(f(x) || f(x_adv)) * (1 - f(x)_y)), x_adv maximising
+     * the cross-entropy.
+     */
+    MART("mart");
 
     private final String id;
 

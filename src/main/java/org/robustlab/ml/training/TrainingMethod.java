@@ -7,7 +7,7 @@ import org.robustlab.ml.loss.Divergence;
  * A training method with its parameters.
  *
  * @param method which method
- * @param weight lambda for ARR, beta for TRADES, unused otherwise
+ * @param weight lambda for ARR, beta for TRADES and MART, unused otherwise
  * @param divergence D for ARR (TRADES always uses KL)
  * @param attack the inner attack (null for standard training)
  * @param weightWarmupEpochs epochs over which lambda (or beta) rises linearly from 0; 0 for none
@@ -45,6 +45,11 @@ public record TrainingMethod(Method method, float weight, Divergence divergence,
     public static TrainingMethod trades(float beta, float epsilon, int steps, float stepSize) {
         return new TrainingMethod(Method.TRADES, beta, Divergence.KL,
                 AttackSpec.pgd(epsilon, steps, stepSize).withObjective(AttackSpec.Objective.KL), 0);
+    }
+
+    /** MART with its PGD (cross-entropy) inner maximisation in inference mode, as its reference code crafts it. */
+    public static TrainingMethod mart(float beta, float epsilon, int steps, float stepSize) {
+        return new TrainingMethod(Method.MART, beta, Divergence.KL, AttackSpec.pgd(epsilon, steps, stepSize), 0);
     }
 
     public TrainingMethod withWarmup(int epochs) {

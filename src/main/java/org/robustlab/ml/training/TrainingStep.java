@@ -10,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import org.robustlab.ml.attack.GradientAttack;
 import org.robustlab.ml.loss.Divergence;
 import org.robustlab.ml.loss.Losses;
+import org.robustlab.ml.loss.MartLoss;
 import org.robustlab.ml.loss.RegularizedLoss;
 import org.robustlab.ml.model.Forward;
 import org.robustlab.ml.nd.Devices;
@@ -17,7 +18,7 @@ import org.robustlab.ml.nd.Devices;
 /**
  * The forward and backward pass of one update for any {@link Method}: the inner attack first (its
  * own gradient collector, closed before the update's), then one collector for the loss with every
- * forward in training mode. For ARR and TRADES, f(x) and f(x_adv) are two passes, and both update
+ * forward in training mode. For ARR, TRADES and MART, f(x) and f(x_adv) are two passes, and both update
  * BatchNorm's running statistics. Parameter gradients are left for the optimiser.
  *
  * <p>The step reads the device once: its four figures (loss, cross-entropy, regulariser, correct
@@ -64,6 +65,14 @@ public final class TrainingStep {
                     logits = Forward.logits(block, adv, true);
                     loss = Losses.crossEntropy(logits, y);
                     ce = loss;
+                }
+                case MART -> {
+                    logits = Forward.logits(block, x, true);
+                    NDArray advLogits = Forward.logits(block, adv, true);
+                    RegularizedLoss.Parts parts = MartLoss.compute(logits, advLogits, y, weight);
+                    loss = parts.total();
+                    ce = parts.crossEntropy();
+                    reg = parts.regularizer();
                 }
                 default -> {
                     logits = Forward.logits(block, x, true);

@@ -42,7 +42,8 @@ class TrainingLoopTest {
     void everyMethodRunsAndWritesCheckpointsAndMetrics(@TempDir Path dir) throws IOException {
         for (TrainingMethod method : List.of(TrainingMethod.standard(), arr(),
                 TrainingMethod.arr(0.5f, Divergence.L2, AttackSpec.pgd(0.1f, 3, 0.04f)),
-                TrainingMethod.pgdAt(0.1f, 3, 0.04f), TrainingMethod.trades(6f, 0.1f, 3, 0.04f))) {
+                TrainingMethod.pgdAt(0.1f, 3, 0.04f), TrainingMethod.trades(6f, 0.1f, 3, 0.04f),
+                TrainingMethod.mart(6f, 0.1f, 3, 0.04f))) {
             Path run = dir.resolve(method.method().id() + "-" + method.divergence());
             List<TrainingListener.BatchProgress> batches = new ArrayList<>();
             TrainingResult result = new TrainingLoop(plan(method, 1), run, Device.cpu())
@@ -61,7 +62,7 @@ class TrainingLoopTest {
             assertThat(m.validationCleanAccuracy()).isBetween(0.0, 1.0);
             assertThat(m.validationRobustAccuracy()).isBetween(0.0, m.validationCleanAccuracy());
             assertThat(m.imagesPerSecond()).isPositive();
-            if (method.method() == Method.ARR || method.method() == Method.TRADES) {
+            if (method.method() == Method.ARR || method.method() == Method.TRADES || method.method() == Method.MART) {
                 assertThat(m.regularizer()).isPositive();
                 assertThat(m.loss()).isCloseTo(m.crossEntropy() + method.weight() * m.regularizer(),
                         Assertions.within(0.05 * m.loss()));
