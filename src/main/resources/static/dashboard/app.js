@@ -165,7 +165,7 @@ async function jobsPage() {
   const q = query();
   const filters = ['state', 'method', 'dataset', 'tag', 'owner'];
   const choices = {state: ['', 'QUEUED', 'RUNNING', 'SUCCEEDED', 'STOPPED', 'FAILED', 'CANCELLED'],
-    method: ['', 'standard', 'arr', 'pgd-at', 'trades', 'mart'], dataset: ['', 'fashion-mnist', 'cifar10', 'cifar100']};
+    method: ['', 'standard', 'arr', 'pgd-at', 'trades', 'mart', 'fgsm-rs', 'n-fgsm'], dataset: ['', 'fashion-mnist', 'cifar10', 'cifar100']};
   const inputs = {};
   const form = h('form', {class: 'filters', onsubmit: e => {
     e.preventDefault();
@@ -461,13 +461,15 @@ async function submitPage() {
       {path: 'dataset', choices: datasets, value: 'fashion-mnist'},
       {path: 'trainSubset', type: 'number', label: 'training images (0: all)'},
       {path: 'model', choices: ['', 'small-cnn', 'resnet18', 'preact-resnet18', 'wrn-28-10', 'wrn-34-10', 'wrn-70-16', 'dm-wrn-28-10', 'dm-wrn-70-16']},
-      {path: 'method', choices: ['arr', 'standard', 'pgd-at', 'trades', 'mart'], value: 'arr'},
+      {path: 'method', choices: ['arr', 'standard', 'pgd-at', 'trades', 'mart', 'fgsm-rs', 'n-fgsm'], value: 'arr'},
       {path: 'lambda', type: 'number'},
       {path: 'divergence', choices: ['', 'kl', 'l2']},
-      {path: 'beta', type: 'number', label: 'beta (TRADES)'},
+      {path: 'beta', type: 'number', label: 'beta (TRADES, MART)'},
       {path: 'attack.type', choices: ['', 'fgsm', 'pgd'], label: 'inner attack'},
       {path: 'attack.epsilon', type: 'number', label: 'epsilon'},
       {path: 'attack.steps', type: 'number', label: 'attack steps'},
+      {path: 'attack.stepSize', type: 'number', label: 'attack step size'},
+      {path: 'attack.noise', type: 'number', label: 'noise (N-FGSM)'},
       {path: 'epochs', type: 'number'},
       {path: 'batchSize', type: 'number'},
       {path: 'optimizer.learningRate', type: 'number', label: 'learning rate'},

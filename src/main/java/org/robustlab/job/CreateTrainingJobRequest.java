@@ -31,7 +31,7 @@ public record CreateTrainingJobRequest(
         @Size(max = 40) @Schema(description = "small-cnn (28x28 only), resnet18, preact-resnet18, wrn-28-10, wrn-34-10, wrn-70-16, dm-wrn-28-10 or dm-wrn-70-16; default small-cnn for 28x28 datasets, resnet18 otherwise",
                 allowableValues = {"small-cnn", "resnet18", "preact-resnet18", "wrn-28-10", "wrn-34-10", "wrn-70-16",
                         "dm-wrn-28-10", "dm-wrn-70-16"}) String model,
-        @Size(max = 40) @Schema(description = "default arr", allowableValues = {"standard", "arr", "pgd-at", "trades", "mart"}) String method,
+        @Size(max = 40) @Schema(description = "default arr", allowableValues = {"standard", "arr", "pgd-at", "trades", "mart", "fgsm-rs", "n-fgsm"}) String method,
         @JsonProperty("lambda") @DecimalMin("0") @DecimalMax("1000") @Schema(description = "ARR weight; default 1") Double lambda,
         @Size(max = 40) @Schema(description = "ARR's divergence; default kl", allowableValues = {"kl", "l2"}) String divergence,
         @DecimalMin("0") @DecimalMax("1000") @Schema(description = "the weight of TRADES' and MART's KL term; default 6") Double beta,
@@ -51,14 +51,18 @@ public record CreateTrainingJobRequest(
                 allowableValues = {"auto", "cpu", "gpu"}) @Size(max = 40) String device) {
 
     /**
-     * The inner attack for ARR, PGD-AT, TRADES and MART (epsilon also sets the validation attack's budget).
+     * The inner attack of the adversarial methods (epsilon also sets the validation attack's budget).
      *
-     * @param type fgsm or pgd
+     * @param type fgsm or pgd; fgsm-rs and n-fgsm take fgsm (their default), pgd-at, trades and mart pgd
      * @param epsilon L-inf radius in [0,1] pixel units; default 0.1 (MNIST-like: 0.3 for mnist) or 8/255 (CIFAR)
      * @param steps PGD steps; default 3 for ARR, 10 for PGD-AT, TRADES and MART
-     * @param stepSize PGD step; default epsilon/2 for ARR, epsilon/4 otherwise
-     * @param randomStart FGSM random start (step 1.25 epsilon); default true
-     * @param trainingMode craft with the model in training mode; default false (true for PGD-AT)
+     * @param stepSize the step; default epsilon/2 for ARR, 1.25 epsilon for fgsm-rs, epsilon for n-fgsm, epsilon/4 otherwise
+     * @param randomStart FGSM random start (step 1.25 epsilon); default true; fgsm-rs always starts at random, n-fgsm
+     *     from its noise instead
+     * @param trainingMode craft with the model in training mode; default false (true for PGD-AT, fgsm-rs and n-fgsm, as
+     *     their reference code does)
+     * @param noise n-fgsm only: the bound of the uniform noise added before the step, in [0,1] pixel units; default
+     *     2 epsilon
      */
     @Schema(name = "TrainingAttack", description = "the inner attack of a training job")
     public record AttackRequest(
@@ -67,7 +71,13 @@ public record CreateTrainingJobRequest(
             @Min(1) @Max(1000) Integer steps,
             @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") Double stepSize,
             Boolean randomStart,
-            Boolean trainingMode) {}
+            Boolean trainingMode,
+            @DecimalMin("0") @DecimalMax("1") Double noise) {
+
+        public AttackRequest(String type, Double epsilon, Integer steps, Double stepSize, Boolean randomStart, Boolean trainingMode) {
+            this(type, epsilon, steps, stepSize, randomStart, trainingMode, null);
+        }
+    }
 
     /**
      * @param type sgd (the only optimiser)
@@ -94,7 +104,7 @@ public record CreateTrainingJobRequest(
     /**
      * The catastrophic-overfitting stop (Wong et al., 2020): the run ends, state STOPPED, when validation PGD
      * accuracy falls more than {@code threshold} below the best seen; its best-robust model is kept. It applies
-     * to the adversarial methods (arr, pgd-at, trades, mart) only: a standard model's robust accuracy always falls.
+     * to the adversarial methods (arr, pgd-at, trades, mart, fgsm-rs, n-fgsm) only: a standard model's robust accuracy always falls.
      *
      * @param enabled default true for adversarial methods; must not be true for standard training
      * @param threshold the fall, in accuracy; default 0.2

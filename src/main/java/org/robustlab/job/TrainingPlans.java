@@ -29,23 +29,46 @@ public final class TrainingPlans {
         CreateTrainingJobRequest.AttackRequest a = r.attack() == null
                 ? new CreateTrainingJobRequest.AttackRequest(null, null, null, null, null, null) : r.attack();
         float epsilon = a.epsilon() != null ? a.epsilon().floatValue() : defaultEpsilon(dataset);
-        String type = a.type() == null ? (method == Method.ARR ? "fgsm" : "pgd") : a.type().toLowerCase(Locale.ROOT);
+        boolean singleStep = method == Method.FGSM_RS || method == Method.N_FGSM;
+        String type = a.type() == null ? (method == Method.ARR || singleStep ? "fgsm" : "pgd") : a.type().toLowerCase(Locale.ROOT);
         if (!type.equals("fgsm") && !type.equals("pgd")) {
             throw new InvalidRequestException("attack.type", "attack.type must be one of [fgsm, pgd]; got '" + a.type() + "'");
         }
-        if (method != Method.ARR && type.equals("fgsm") && method != Method.STANDARD) {
+        if (method != Method.ARR && type.equals("fgsm") && method != Method.STANDARD && !singleStep) {
             throw new InvalidRequestException("attack.type", method.id() + " uses a PGD inner attack; set attack.type to pgd");
+        }
+        if (singleStep && !type.equals("fgsm")) {
+            throw new InvalidRequestException("attack.type", method.id() + " takes one FGSM step; set attack.type to fgsm");
+        }
+        if (a.noise() != null && method != Method.N_FGSM) {
+            throw new InvalidRequestException("attack.noise", "attack.noise is N-FGSM's; " + method.id() + " takes none");
+        }
+        if (a.noise() != null && !Double.isFinite(a.noise())) {
+            throw new InvalidRequestException("attack.noise", "attack.noise must be a number in [0, 1]; got " + a.noise());
+        }
+        if (method == Method.FGSM_RS && Boolean.FALSE.equals(a.randomStart())) {
+            throw new InvalidRequestException("attack.randomStart", "fgsm-rs always starts at a random point; leave attack.randomStart out");
+        }
+        if (method == Method.N_FGSM && a.randomStart() != null) {
+            throw new InvalidRequestException("attack.randomStart", "n-fgsm starts from its noise (attack.noise), not a random start;"
+                    + " leave attack.randomStart out");
         }
         int steps = a.steps() != null ? a.steps() : method == Method.ARR ? 3 : 10;
         if (type.equals("fgsm") && a.steps() != null && a.steps() != 1) {
             throw new InvalidRequestException("attack.steps", "FGSM takes exactly 1 step; got " + a.steps());
         }
-        float stepSize = a.stepSize() != null ? a.stepSize().floatValue() : method == Method.ARR ? epsilon / 2 : epsilon / 4;
+        float stepSize = a.stepSize() != null ? a.stepSize().floatValue()
+                : switch (method) {
+                    case ARR -> epsilon / 2;
+                    case FGSM_RS -> 1.25f * epsilon;
+                    case N_FGSM -> epsilon;
+                    default -> epsilon / 4;
+                };
         boolean randomStart = a.randomStart() == null || a.randomStart();
         AttackSpec attack = type.equals("fgsm")
                 ? (randomStart ? AttackSpec.fgsmRandomStart(epsilon) : AttackSpec.fgsm(epsilon))
                 : AttackSpec.pgd(epsilon, steps, stepSize).withRandomStart(randomStart);
-        boolean trainingMode = a.trainingMode() != null ? a.trainingMode() : method == Method.PGD_AT;
+        boolean trainingMode = a.trainingMode() != null ? a.trainingMode() : method == Method.PGD_AT || singleStep;
         attack = attack.withTrainingMode(trainingMode);
         int warmup = r.weightWarmupEpochs() == null ? 0 : r.weightWarmupEpochs();
         TrainingMethod trainingMethod = switch (method) {
@@ -58,6 +81,14 @@ public final class TrainingPlans {
             case TRADES -> new TrainingMethod(Method.TRADES, r.beta() == null ? 6f : r.beta().floatValue(), Divergence.KL,
                     attack.withObjective(AttackSpec.Objective.KL), warmup);
             case MART -> new TrainingMethod(Method.MART, r.beta() == null ? 6f : r.beta().floatValue(), Divergence.KL, attack, warmup);
+            case FGSM_RS -> {
+                TrainingMethod m = TrainingMethod.fgsmRs(epsilon, stepSize);
+                yield m.withAttack(m.attack().withTrainingMode(trainingMode));
+            }
+            case N_FGSM -> {
+                TrainingMethod m = TrainingMethod.nFgsm(epsilon, stepSize, a.noise() == null ? 2 * epsilon : a.noise().floatValue());
+                yield m.withAttack(m.attack().withTrainingMode(trainingMode));
+            }
         };
         int epochs = r.epochs() == null ? 10 : r.epochs();
         CreateTrainingJobRequest.OptimizerRequest o = r.optimizer() == null
@@ -87,7 +118,7 @@ public final class TrainingPlans {
         boolean enabled = c == null || c.enabled() == null ? method != Method.STANDARD : c.enabled();
         if (method == Method.STANDARD && enabled) {
             throw new InvalidRequestException("catastrophicOverfitting.enabled", "the catastrophic-overfitting stop applies to the"
-                    + " adversarial methods (arr, pgd-at, trades, mart) only: a standard model's robust accuracy always falls");
+                    + " adversarial methods (arr, pgd-at, trades, mart, fgsm-rs, n-fgsm) only: a standard model's robust accuracy always falls");
         }
         return enabled ? (c == null || c.threshold() == null ? 0.2f : c.threshold().floatValue()) : 0f;
     }

@@ -50,6 +50,22 @@ class JobControllerTest {
     static class Properties {}
 
     @Test
+    void outOfRangeMethodParametersAreNamedWithTheirRange() throws Exception {
+        String[][] cases = {
+            {"{\"dataset\": \"fashion-mnist\", \"method\": \"n-fgsm\", \"attack\": {\"noise\": -0.1}}", "attack.noise", "greater than or equal to 0"},
+            {"{\"dataset\": \"fashion-mnist\", \"method\": \"n-fgsm\", \"attack\": {\"noise\": 1.5}}", "attack.noise", "less than or equal to 1"},
+            {"{\"dataset\": \"fashion-mnist\", \"method\": \"mart\", \"beta\": -1}", "beta", "greater than or equal to 0"},
+        };
+        for (String[] c : cases) {
+            mvc.perform(post("/api/v1/training-jobs").contentType(MediaType.APPLICATION_JSON).content(c[0]))
+                    .andExpect(status().isBadRequest())
+                    .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+                    .andExpect(jsonPath("$.detail", Matchers.containsString(c[2])))
+                    .andExpect(jsonPath("$.errors[*].field", Matchers.hasItem(c[1])));
+        }
+    }
+
+    @Test
     void outOfRangeValuesAreNamedWithTheirRange() throws Exception {
         mvc.perform(post("/api/v1/training-jobs").contentType(MediaType.APPLICATION_JSON)
                         .content("{\"dataset\": \"fashion-mnist\", \"epochs\": 0, \"batchSize\": 100000}"))

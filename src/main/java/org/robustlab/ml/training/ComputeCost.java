@@ -41,7 +41,7 @@ public final class ComputeCost {
         double perTrainImage = switch (m.method()) {
             case STANDARD -> 3;
             case ARR -> 3.0 * k + 6;
-            case PGD_AT -> 3.0 * k + 3;
+            case PGD_AT, FGSM_RS, N_FGSM -> 3.0 * k + 3;
             case TRADES, MART -> 3.0 * k + 7;
         };
         double perValidationImage = 2 + 3.0 * plan.validationPgdSteps();

@@ -16,7 +16,17 @@ public enum Method {
      * MART (Wang et al., 2020): BCE(f(x_adv), y) + beta * mean(KL(f(x) || f(x_adv)) * (1 - f(x)_y)), x_adv maximising
      * the cross-entropy.
      */
-    MART("mart");
+    MART("mart"),
+    /**
+     * Fast adversarial training (Wong et al., 2020, "fast is better than free"): CE(f(x_adv), y), x_adv one FGSM step of
+     * size alpha (default 1.25 epsilon) from a uniform random start in the epsilon ball, projected onto it.
+     */
+    FGSM_RS("fgsm-rs"),
+    /**
+     * N-FGSM (de Jorge et al., 2022): CE(f(x_adv), y), x_adv one FGSM step of size alpha (default epsilon) from x plus
+     * uniform noise in [-noise, noise] (default 2 epsilon), not projected onto the epsilon ball.
+     */
+    N_FGSM("n-fgsm");
 
     private final String id;
 

@@ -7,7 +7,7 @@ import org.robustlab.ml.loss.Divergence;
  * A training method with its parameters.
  *
  * @param method which method
- * @param weight lambda for ARR, beta for TRADES and MART, unused otherwise
+ * @param weight lambda for ARR, beta for TRADES and MART, the noise bound for N-FGSM ([0,1] pixel units), unused otherwise
  * @param divergence D for ARR (TRADES always uses KL)
  * @param attack the inner attack (null for standard training)
  * @param weightWarmupEpochs epochs over which lambda (or beta) rises linearly from 0; 0 for none
@@ -20,6 +20,9 @@ public record TrainingMethod(Method method, float weight, Divergence divergence,
         }
         if (!(weight >= 0f)) {
             throw new IllegalArgumentException("lambda/beta must be >= 0; got " + weight);
+        }
+        if (method == Method.N_FGSM && !Float.isFinite(weight)) {
+            throw new IllegalArgumentException("noise must be finite; got " + weight);
         }
         if (weightWarmupEpochs < 0) {
             throw new IllegalArgumentException("warm-up epochs must be >= 0; got " + weightWarmupEpochs);
@@ -50,6 +53,23 @@ public record TrainingMethod(Method method, float weight, Divergence divergence,
     /** MART with its PGD (cross-entropy) inner maximisation in inference mode, as its reference code crafts it. */
     public static TrainingMethod mart(float beta, float epsilon, int steps, float stepSize) {
         return new TrainingMethod(Method.MART, beta, Divergence.KL, AttackSpec.pgd(epsilon, steps, stepSize), 0);
+    }
+
+    /** Fast adversarial training: FGSM from a uniform random start, step {@code alpha}, with the model in training mode. */
+    public static TrainingMethod fgsmRs(float epsilon, float alpha) {
+        return new TrainingMethod(Method.FGSM_RS, 0f, Divergence.KL, new AttackSpec(AttackSpec.AttackType.FGSM, AttackSpec.Norm.LINF,
+                epsilon, 1, alpha, true, 1, AttackSpec.Objective.CE, true, 0, null), 0);
+    }
+
+    /** N-FGSM: noise uniform in [-noise, noise], one FGSM step {@code alpha}, no projection; model in training mode. */
+    public static TrainingMethod nFgsm(float epsilon, float alpha, float noise) {
+        return new TrainingMethod(Method.N_FGSM, noise, Divergence.KL, new AttackSpec(AttackSpec.AttackType.FGSM, AttackSpec.Norm.LINF,
+                epsilon, 1, alpha, false, 1, AttackSpec.Objective.CE, true, 0, null), 0);
+    }
+
+    /** The same method with another inner attack (its step, mode or start set by a request). */
+    public TrainingMethod withAttack(AttackSpec other) {
+        return new TrainingMethod(method, weight, divergence, other, weightWarmupEpochs);
     }
 
     public TrainingMethod withWarmup(int epochs) {

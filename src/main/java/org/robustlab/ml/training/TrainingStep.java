@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.training.GradientCollector;
+import org.robustlab.ml.attack.Attack;
 import org.robustlab.ml.attack.GradientAttack;
 import org.robustlab.ml.loss.Divergence;
 import org.robustlab.ml.loss.Losses;
@@ -28,11 +29,12 @@ import org.robustlab.ml.nd.Devices;
 public final class TrainingStep {
 
     private final TrainingMethod method;
-    private final GradientAttack inner;
+    private final Attack inner;
 
     public TrainingStep(TrainingMethod method) {
         this.method = method;
-        this.inner = method.attack() == null ? null : new GradientAttack(method.attack());
+        this.inner = method.attack() == null ? null
+                : method.method() == Method.N_FGSM ? new NoiseFgsm(method.attack(), method.weight()) : new GradientAttack(method.attack());
     }
 
     /** Loss, its cross-entropy and regulariser parts, and the number of correct predictions in the batch. */
@@ -61,7 +63,7 @@ public final class TrainingStep {
                     loss = Losses.crossEntropy(logits, y);
                     ce = loss;
                 }
-                case PGD_AT -> {
+                case PGD_AT, FGSM_RS, N_FGSM -> {
                     logits = Forward.logits(block, adv, true);
                     loss = Losses.crossEntropy(logits, y);
                     ce = loss;

@@ -43,7 +43,7 @@ class TrainingLoopTest {
         for (TrainingMethod method : List.of(TrainingMethod.standard(), arr(),
                 TrainingMethod.arr(0.5f, Divergence.L2, AttackSpec.pgd(0.1f, 3, 0.04f)),
                 TrainingMethod.pgdAt(0.1f, 3, 0.04f), TrainingMethod.trades(6f, 0.1f, 3, 0.04f),
-                TrainingMethod.mart(6f, 0.1f, 3, 0.04f))) {
+                TrainingMethod.mart(6f, 0.1f, 3, 0.04f), TrainingMethod.fgsmRs(0.1f, 0.125f), TrainingMethod.nFgsm(0.1f, 0.1f, 0.2f))) {
             Path run = dir.resolve(method.method().id() + "-" + method.divergence());
             List<TrainingListener.BatchProgress> batches = new ArrayList<>();
             TrainingResult result = new TrainingLoop(plan(method, 1), run, Device.cpu())
