@@ -4,9 +4,11 @@ comparison with RobustLab's figures for them.
 AutoAttack is not on any registry this project can use, so it is not a dependency: give the folder of a checkout of
 fra31/auto-attack (the folder that holds the `autoattack` package). Nothing of it is copied here.
 
-Usage: autoattack_compare.py AUTOATTACK_CHECKOUT DIR [--bs 250] [--out results/autoattack-comparison.md]
+Usage: autoattack_compare.py AUTOATTACK_CHECKOUT DIR [--bs 250] [--out results/autoattack-comparison.md] [--reuse-theirs]
   DIR: what `scripts/run-main org.robustlab.ml.bench.AutoAttackComparison --out DIR` wrote (model.safetensors,
   x.f32, y.i64, shape.json, ours.json)
+  --reuse-theirs: take the original's figures from DIR/theirs.json (an earlier run on the same model and points) instead
+  of running it again (about 80 minutes on 2 cores), when only our side was measured again
 """
 import argparse
 import datetime
@@ -26,6 +28,7 @@ parser.add_argument("autoattack")
 parser.add_argument("dir")
 parser.add_argument("--bs", type=int, default=250)
 parser.add_argument("--out", default="results/autoattack-comparison.md")
+parser.add_argument("--reuse-theirs", action="store_true")
 args = parser.parse_args()
 sys.path.insert(0, os.path.abspath(args.autoattack))
 from autoattack import AutoAttack  # noqa: E402
@@ -42,36 +45,38 @@ model.eval()
 ours = json.load(open(os.path.join(args.dir, "ours.json")))
 eps = ours["epsilon"]
 
-adversary = AutoAttack(model, norm="Linf", eps=eps, version="standard", device="cpu", seed=0, verbose=False)
-theirs = {"clean": adversary.clean_accuracy(x, y, bs=args.bs), "attacks": {}}
+if args.reuse_theirs:
+    theirs = json.load(open(os.path.join(args.dir, "theirs.json")))
+else:
+    adversary = AutoAttack(model, norm="Linf", eps=eps, version="standard", device="cpu", seed=0, verbose=False)
+    theirs = {"clean": adversary.clean_accuracy(x, y, bs=args.bs), "attacks": {}}
+
+    def correct(images):
+        with torch.no_grad():
+            return torch.cat([model(images[i:i + args.bs]).argmax(1) == y[i:i + args.bs] for i in range(0, n, args.bs)])
 
 
-def correct(images):
-    with torch.no_grad():
-        return torch.cat([model(images[i:i + args.bs]).argmax(1) == y[i:i + args.bs] for i in range(0, n, args.bs)])
-
-
-per_example = {"clean": correct(x)}
-t0 = time.time()
-individual = adversary.run_standard_evaluation_individual(x, y, bs=args.bs)
-for name, x_adv in individual.items():
-    theirs["attacks"][name] = adversary.clean_accuracy(x_adv, y, bs=args.bs)
-    per_example[name] = correct(x_adv)
-theirs["individualSeconds"] = time.time() - t0
-adversary = AutoAttack(model, norm="Linf", eps=eps, version="standard", device="cpu", seed=0, verbose=False)
-t0 = time.time()
-x_adv = adversary.run_standard_evaluation(x, y, bs=args.bs)
-theirs["attacks"]["ensemble"] = adversary.clean_accuracy(x_adv, y, bs=args.bs)
-theirs["ensembleSeconds"] = time.time() - t0
-theirs["maxPerturbation"] = float((x_adv - x).abs().reshape(n, -1).max(1)[0].max())
-per_example["ensemble"] = correct(x_adv)
-# The original's outcome for every point (1: still classified correctly), so a test can hold ours to it point by point.
-with open(os.path.join(args.dir, "theirs-examples.csv"), "w") as f:
-    names = list(per_example)
-    f.write("index," + ",".join(names) + "\n")
-    for i in range(n):
-        f.write("%d,%s\n" % (i, ",".join(str(int(per_example[k][i])) for k in names)))
-json.dump(theirs, open(os.path.join(args.dir, "theirs.json"), "w"), indent=2)
+    per_example = {"clean": correct(x)}
+    t0 = time.time()
+    individual = adversary.run_standard_evaluation_individual(x, y, bs=args.bs)
+    for name, x_adv in individual.items():
+        theirs["attacks"][name] = adversary.clean_accuracy(x_adv, y, bs=args.bs)
+        per_example[name] = correct(x_adv)
+    theirs["individualSeconds"] = time.time() - t0
+    adversary = AutoAttack(model, norm="Linf", eps=eps, version="standard", device="cpu", seed=0, verbose=False)
+    t0 = time.time()
+    x_adv = adversary.run_standard_evaluation(x, y, bs=args.bs)
+    theirs["attacks"]["ensemble"] = adversary.clean_accuracy(x_adv, y, bs=args.bs)
+    theirs["ensembleSeconds"] = time.time() - t0
+    theirs["maxPerturbation"] = float((x_adv - x).abs().reshape(n, -1).max(1)[0].max())
+    per_example["ensemble"] = correct(x_adv)
+    # The original's outcome for every point (1: still classified correctly), so a test can hold ours to it point by point.
+    with open(os.path.join(args.dir, "theirs-examples.csv"), "w") as f:
+        names = list(per_example)
+        f.write("index," + ",".join(names) + "\n")
+        for i in range(n):
+            f.write("%d,%s\n" % (i, ",".join(str(int(per_example[k][i])) for k in names)))
+    json.dump(theirs, open(os.path.join(args.dir, "theirs.json"), "w"), indent=2)
 
 ours_by = ours["attacks"]
 rows = [("clean", ours["clean"], theirs["clean"], "identical"),
@@ -107,8 +112,13 @@ lines = ["# RobustLab's AutoAttack against the original", "",
          "| | RobustLab | original AutoAttack | difference | rule | holds |", "|---|---|---|---|---|---|"]
 for name, o, t, rule in rows:
     lines.append("| %s | %.3f | %.3f | %+.3f | %s | %s |" % (name, o, t, o - t, rule, "yes" if holds(o, t, rule) else "NO"))
-lines += ["", "Time: RobustLab %.0f s for the four attacks alone and the ensemble (one JVM, %s); the original %.0f s for the four"
-          " alone and %.0f s for the ensemble." % (ours["seconds"], "2 PyTorch threads", theirs["individualSeconds"],
-                                                  theirs["ensembleSeconds"])]
+measured = ours.get("measuredThisRun", list(ours_by))
+if args.reuse_theirs:
+    lines += ["", "The original's figures are those of an earlier run on the same model and points (`theirs.json`,"
+              " `--reuse-theirs`); RobustLab's side measured again: %s; its other figures are kept from the earlier"
+              " `ours.json`." % ", ".join(measured)]
+lines += ["", "Time: RobustLab %.0f s for %s (one JVM, %s); the original %.0f s for the four"
+          " alone and %.0f s for the ensemble." % (ours["seconds"], ", ".join(measured), "2 PyTorch threads",
+                                                  theirs["individualSeconds"], theirs["ensembleSeconds"])]
 open(args.out, "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))

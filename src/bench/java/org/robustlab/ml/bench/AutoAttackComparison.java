@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -39,7 +40,10 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code bench/autoattack_compare.py} runs the original on the same model and points and writes the comparison.
  *
  * <p>Run: {@code scripts/run-main org.robustlab.ml.bench.AutoAttackComparison [--epochs 5] [--train-subset 20000]
- * [--points 1000] [--checkpoint DIR] [--out runs/autoattack-comparison]}
+ * [--points 1000] [--checkpoint DIR] [--attacks apgd-ce,apgd-t,fab-t,square,ensemble] [--out runs/autoattack-comparison]}.
+ * With {@code --attacks} naming only some of them (to measure again an attack whose code changed, on the checkpoint of an
+ * earlier run), the figures of the others are kept from the {@code ours.json} already in the output folder, and the file
+ * lists the attacks measured by this run under {@code "measuredThisRun"}.
  */
 public final class AutoAttackComparison {
 
@@ -47,7 +51,8 @@ public final class AutoAttackComparison {
 
     public static void main(String[] args) throws IOException {
         Map<String, String> opts = new LinkedHashMap<>(Map.of("--epochs", "5", "--train-subset", "20000", "--points", "1000",
-                "--seed", "1", "--checkpoint", "", "--out", "runs/autoattack-comparison"));
+                "--seed", "1", "--checkpoint", "", "--attacks", "apgd-ce,apgd-t,fab-t,square,ensemble", "--out",
+                "runs/autoattack-comparison"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             if (!opts.containsKey(args[i])) {
                 throw new IllegalArgumentException("unknown option " + args[i] + "; expected one of " + opts.keySet());
@@ -80,10 +85,38 @@ public final class AutoAttackComparison {
                 StandardCopyOption.REPLACE_EXISTING);
         writeInputs(test, out);
 
-        List<AttackSpec> attacks = List.of(AttackSpec.apgdCe(eps, 100), AttackSpec.apgdT(eps, 100, 9), AttackSpec.fabT(eps, 100, 9),
-                AttackSpec.square(eps, 5000), AttackSpec.ensemble(eps, 100, 9, 5000));
+        Map<String, AttackSpec> standard = new LinkedHashMap<>();
+        standard.put("apgd-ce", AttackSpec.apgdCe(eps, 100));
+        standard.put("apgd-t", AttackSpec.apgdT(eps, 100, 9));
+        standard.put("fab-t", AttackSpec.fabT(eps, 100, 9));
+        standard.put("square", AttackSpec.square(eps, 5000));
+        standard.put("ensemble", AttackSpec.ensemble(eps, 100, 9, 5000));
+        List<AttackSpec> attacks = new ArrayList<>();
+        for (String name : opts.get("--attacks").split(",")) {
+            AttackSpec attack = standard.get(name.trim());
+            if (attack == null) {
+                throw new IllegalArgumentException("unknown attack " + name + "; expected some of " + standard.keySet());
+            }
+            attacks.add(attack);
+        }
+        boolean all = attacks.size() == standard.size();
         ModelSpec spec = ModelSpec.of(Architecture.SMALL_CNN, DatasetId.FASHION_MNIST);
+        Path oursFile = out.resolve("ours.json");
+        JsonMapper json = JsonMapper.builder().build();
         Map<String, Object> ours = new LinkedHashMap<>();
+        Map<String, Object> byAttack = new LinkedHashMap<>();
+        if (!all) {
+            if (!Files.isRegularFile(oursFile)) {
+                throw new IllegalArgumentException("--attacks names only some attacks, and " + oursFile + " has no figures for the others");
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> earlier = json.readValue(oursFile.toFile(), Map.class);
+            ours.putAll(earlier);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> earlierAttacks = (Map<String, Object>) earlier.get("attacks");
+            byAttack.putAll(earlierAttacks);
+            trained = (String) earlier.get("model");
+        }
         ours.put("model", trained);
         ours.put("points", test.size());
         ours.put("epsilon", eps);
@@ -92,15 +125,17 @@ public final class AutoAttackComparison {
             long t0 = System.nanoTime();
             RobustnessReport report = new RobustnessEvaluator(250, seed).evaluate(model.getBlock(), manager, test, attacks, trained);
             ours.put("clean", report.cleanAccuracy());
-            Map<String, Object> byAttack = new LinkedHashMap<>();
+            List<String> measured = new ArrayList<>();
             for (RobustnessReport.AttackResult r : report.results()) {
                 byAttack.put(r.label(), Map.of("robustAccuracy", r.robustAccuracy(), "imagesPerSecond", r.imagesPerSecond()));
+                measured.add(r.label());
             }
             ours.put("attacks", byAttack);
+            ours.put("measuredThisRun", measured);
             ours.put("seconds", (System.nanoTime() - t0) / 1e9);
         }
-        Files.writeString(out.resolve("ours.json"), JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(ours));
-        System.out.println(Files.readString(out.resolve("ours.json")));
+        Files.writeString(oursFile, json.writerWithDefaultPrettyPrinter().writeValueAsString(ours));
+        System.out.println(Files.readString(oursFile));
     }
 
     /** The test images as float32 (N, 1, 28, 28) in [0,1] and their labels as int64, little-endian, with their shape. */

@@ -17,13 +17,16 @@ import org.robustlab.ml.nd.Scalars;
  * adversarial attack via random search", ECCV 2020). It uses only the model's scores, never its
  * gradients, so gradient masking does not fool it.
  *
- * <p>Start: vertical stripes of +-epsilon. Each iteration changes, for every example not yet
- * misclassified, one random square window of side sqrt(p * pixels) to a random +-epsilon per
- * channel, and keeps the change when the margin z_y - max_{i != y} z_i decreases. When the drawn
- * signs would leave the window as it is, the opposite signs are taken, so that no query is wasted.
- * The fraction p starts at 0.8 and halves on the paper's schedule (rescaled to the query budget).
- * Each forward pass of an example counts as one query; an example stops when it is misclassified or
- * its budget is spent.
+ * <p>It follows AutoAttack's Square (fra31/auto-attack, {@code autoattack/square.py}, L-inf, margin
+ * loss, as {@code AutoAttack} builds it with {@code resc_schedule=False}). Start: vertical stripes of
+ * +-epsilon (one query). Then {@code queries} iterations, each of which changes, for every example not
+ * yet misclassified, one random square window of side sqrt(p * pixels) to a random +-epsilon per
+ * channel, and keeps the change when the margin z_y - max_{i != y} z_i decreases. A draw that leaves
+ * the window as it was costs its query, as in the original. The fraction p starts at 0.8 and halves
+ * after iterations 10, 50, 200, 500, 1000, 2000, 4000, 6000 and 8000, whatever the budget (the
+ * original's schedule, not rescaled to the budget). The one difference: the original draws one
+ * window and one sign vector per iteration for the whole batch, this attack one per example (the
+ * same distribution for each example, without coupling the examples of a batch).
  *
  * <p>Everything runs on the batch's device: windows, signs and the accept step are arrays there,
  * drawn from the engine's generator, which the attack seeds with its own seed so that a run is
@@ -71,7 +74,6 @@ public final class SquareAttack implements Attack {
             NDArray epsilon = Scalars.of(work, eps);
             NDArray two = Scalars.of(work, 2f);
             NDArray one = Scalars.of(work, 1f);
-            NDArray tiny = Scalars.of(work, 1e-7f);
             NDArray zero = Scalars.of(work, 0f);
             NDArray rowIndex = work.arange(0f, h, 1f, DataType.FLOAT32).reshape(1, 1, h, 1);
             NDArray colIndex = work.arange(0f, w, 1f, DataType.FLOAT32).reshape(1, 1, 1, w);
@@ -85,7 +87,7 @@ public final class SquareAttack implements Attack {
             NDArray ys = y;
             NDArray best = x.add(stripes.mul(epsilon)).clip(0f, 1f);
             NDArray margin = margins(model, best, ys);
-            for (int it = 1; it < spec.queries(); it++) {
+            for (int it = 0; it < spec.queries(); it++) {
                 Attack.check(cancelled);
                 if (it % COMPACT_EVERY == 0) {
                     boolean[] active;
@@ -120,23 +122,21 @@ public final class SquareAttack implements Attack {
                     }
                 }
                 int m = rows.length;
-                double p = fraction(it, spec.queries());
+                double p = fraction(it);
                 int side = (int) Math.max(Math.round(Math.sqrt(p * d / c)), 1);
-                side = Math.min(side, h - 1);
+                side = Math.min(side, Math.min(h, w));
                 try (NDManager s = work.newSubManager()) {
-                    s.tempAttachAll(xs, ys, epsilon, two, one, tiny, zero, rowIndex, colIndex);
+                    s.tempAttachAll(xs, ys, epsilon, two, one, zero, rowIndex, colIndex);
                     best.attach(s);
                     margin.attach(s);
-                    NDArray top = s.randomInteger(0, h - side, new Shape(m, 1, 1, 1), DataType.FLOAT32);
-                    NDArray left = s.randomInteger(0, w - side, new Shape(m, 1, 1, 1), DataType.FLOAT32);
+                    NDArray top = s.randomInteger(0, Math.max(h - side, 1), new Shape(m, 1, 1, 1), DataType.FLOAT32);
+                    NDArray left = s.randomInteger(0, Math.max(w - side, 1), new Shape(m, 1, 1, 1), DataType.FLOAT32);
                     NDArray sideScalar = Scalars.of(s, side);
                     Shape images = xs.getShape();
                     NDArray window = rowIndex.gte(top).logicalAnd(rowIndex.lt(top.add(sideScalar)))
                             .logicalAnd(colIndex.gte(left)).logicalAnd(colIndex.lt(left.add(sideScalar))).broadcast(images);
                     NDArray signs = s.randomInteger(0, 2, new Shape(m, c, 1, 1), DataType.FLOAT32).mul(two).sub(one).mul(epsilon);
                     NDArray candidate = NDArrays.where(window, xs.add(signs).clip(0f, 1f), best);
-                    NDArray unchanged = candidate.sub(best).abs().reshape(m, -1).max(new int[] {1}).lte(tiny).reshape(m, 1, 1, 1);
-                    candidate = NDArrays.where(window.logicalAnd(unchanged.broadcast(images)), xs.sub(signs).clip(0f, 1f), candidate);
                     NDArray candidateMargin = margins(model, candidate, ys);
                     NDArray accept = margin.gt(zero).logicalAnd(candidateMargin.lt(margin));
                     NDArray nextBest = NDArrays.where(accept.reshape(m, 1, 1, 1).broadcast(images), candidate, best);
@@ -173,15 +173,17 @@ public final class SquareAttack implements Attack {
         return Losses.marginPerExample(Forward.logits(model, images, spec.trainingMode()), labels).neg();
     }
 
-    /** Iterations, on a 10,000-query scale, after each of which the square's fraction halves (the paper's schedule). */
+    /** Iterations after each of which the square's fraction halves (the original's schedule). */
     private static final int[] HALVINGS = {10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000};
 
-    /** The fraction of pixels a square covers at iteration {@code it} of {@code budget} (the paper's schedule). */
-    static double fraction(int it, int budget) {
-        int i = (int) ((long) it * 10000 / budget);
+    /**
+     * The fraction of pixels a square covers at iteration {@code it} (from 0), as AutoAttack's
+     * {@code p_selection} with {@code resc_schedule=False}: the same for every query budget.
+     */
+    static double fraction(int it) {
         double p = P_INIT;
         for (int bound : HALVINGS) {
-            if (i > bound) {
+            if (it > bound) {
                 p /= 2;
             }
         }

@@ -100,11 +100,16 @@ class StrongAttackTest {
     }
 
     @Test
-    void squareScheduleHalvesTheSquareOnThePapersScheduleRescaledToTheBudget() {
-        assertThat(SquareAttack.fraction(5, 10_000)).isEqualTo(0.8);
-        assertThat(SquareAttack.fraction(30, 10_000)).isEqualTo(0.4);
-        assertThat(SquareAttack.fraction(3, 1_000)).isEqualTo(0.4); // 30 on the 10,000 scale
-        assertThat(SquareAttack.fraction(999, 1_000)).isEqualTo(0.8 / 512);
+    void squareScheduleHalvesTheSquareOnAutoAttacksScheduleWhateverTheBudget() {
+        // autoattack/square.py p_selection with resc_schedule=False: p_init for it <= 10, p_init / 2 for 10 < it <= 50, ...
+        assertThat(SquareAttack.fraction(0)).isEqualTo(0.8);
+        assertThat(SquareAttack.fraction(10)).isEqualTo(0.8);
+        assertThat(SquareAttack.fraction(11)).isEqualTo(0.4);
+        assertThat(SquareAttack.fraction(50)).isEqualTo(0.4);
+        assertThat(SquareAttack.fraction(51)).isEqualTo(0.2);
+        assertThat(SquareAttack.fraction(4000)).isEqualTo(0.8 / 64);
+        assertThat(SquareAttack.fraction(4999)).isEqualTo(0.8 / 128);
+        assertThat(SquareAttack.fraction(9999)).isEqualTo(0.8 / 512);
     }
 
     @Test
