@@ -8,6 +8,7 @@ import org.robustlab.ml.attack.Attack;
 import org.robustlab.ml.attack.AttackSpec;
 import org.robustlab.ml.loss.Losses;
 import org.robustlab.ml.model.Forward;
+import org.robustlab.ml.nd.Scalars;
 
 /**
  * N-FGSM's training perturbation (de Jorge et al., "Make some noise: reliable and efficient single-step adversarial
@@ -44,7 +45,7 @@ final class NoiseFgsm implements Attack {
                 collector.backward(Losses.crossEntropyPerExample(logits, y).sum());
                 grad = input.getGradient();
             }
-            NDArray adv = start.add(grad.sign().mul(spec.stepSize())).clip(0f, 1f).stopGradient();
+            NDArray adv = start.add(grad.sign().mul(Scalars.like(grad, spec.stepSize()))).clip(0f, 1f).stopGradient();
             adv.attach(parent);
             return adv;
         } finally {
