@@ -279,12 +279,14 @@ public final class DatasetLocator {
         }
     }
 
+    /** One client for every download (its connections are reused across a dataset's files). */
+    private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+            .connectTimeout(Duration.ofSeconds(30)).build();
+
     /** GETs {@code uri} into {@code target}. */
     private static void fetch(DatasetId id, URI uri, Path target) throws IOException {
-        HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(Duration.ofSeconds(30)).build();
         try {
-            HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(uri).GET().build(),
+            HttpResponse<InputStream> response = HTTP.send(HttpRequest.newBuilder(uri).GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream in = response.body()) {
                 if (response.statusCode() != 200) {

@@ -27,9 +27,7 @@ public final class MartLoss {
         int classes = (int) cleanLogits.getShape().get(1);
         NDArray advProbs = advLogits.softmax(1);
         NDArray oneHotY = labels.oneHot(classes).toType(advProbs.getDataType(), false);
-        // the most likely class other than y: probabilities are in [0, 1], so y's column minus 2 is never the maximum
-        NDArray otherClass = advProbs.stopGradient().sub(oneHotY.mul(Scalars.like(advProbs, 2f))).argMax(1);
-        NDArray oneHotOther = otherClass.oneHot(classes).toType(advProbs.getDataType(), false);
+        NDArray oneHotOther = mostLikelyWrong(advProbs, oneHotY).oneHot(classes).toType(advProbs.getDataType(), false);
         NDArray otherProb = advProbs.mul(oneHotOther).sum(new int[] {1});
         NDArray margin = Scalars.like(otherProb, 1.0001f).sub(otherProb).add(Scalars.like(otherProb, 1e-12f)).log().neg();
         NDArray bce = Losses.crossEntropyPerExample(advLogits, labels).add(margin).mean();
@@ -42,10 +40,17 @@ public final class MartLoss {
         return new RegularizedLoss.Parts(bce.add(robust.mul(Scalars.like(robust, beta))), bce, robust);
     }
 
+    /**
+     * The most likely class other than y in each row of {@code probs}: probabilities are in [0, 1], so y's column minus
+     * 2 is never the maximum.
+     */
+    private static NDArray mostLikelyWrong(NDArray probs, NDArray oneHotY) {
+        return probs.stopGradient().sub(oneHotY.mul(Scalars.like(probs, 2f))).argMax(1);
+    }
+
     /** The class each row's {@link #compute} margin term pushes down, for tests. */
     static NDArray otherClass(NDArray advLogits, NDArray labels) {
         NDArray p = advLogits.softmax(1);
-        return p.sub(labels.oneHot((int) p.getShape().get(1)).toType(p.getDataType(), false).mul(Scalars.like(p, 2f))).argMax(1)
-                .toType(DataType.INT32, false);
+        return mostLikelyWrong(p, labels.oneHot((int) p.getShape().get(1)).toType(p.getDataType(), false)).toType(DataType.INT32, false);
     }
 }
