@@ -15,7 +15,8 @@ import java.util.Set;
 
 /**
  * A training job as clients send it. Everything but {@code dataset} has a default; method-specific
- * fields sit at the top level ({@code lambda} and {@code divergence} for ARR, {@code beta} for TRADES and MART).
+ * fields sit at the top level ({@code lambda} and {@code divergence} for ARR, {@code beta} for TRADES and MART), and
+ * the add-ons in objects of their own ({@code weightPerturbation} for AWP, {@code gradAlign} for GradAlign).
  */
 @Schema(example = """
         {"name": "arr-fashion", "dataset": "fashion-mnist", "trainSubset": 2000, "model": "small-cnn",
@@ -48,7 +49,41 @@ public record CreateTrainingJobRequest(
         @Min(0) @Schema(description = "seed of every random choice; default 1") Long seed,
         @Size(max = 20) Set<@NotBlank @Size(max = 100) String> tags,
         @Schema(description = "where it trains: auto (the default: a GPU when this instance has one), cpu or gpu",
-                allowableValues = {"auto", "cpu", "gpu"}) @Size(max = 40) String device) {
+                allowableValues = {"auto", "cpu", "gpu"}) @Size(max = 40) String device,
+        @Valid @Schema(description = "adversarial weight perturbation (AWP) on top of arr, pgd-at, trades or mart")
+        WeightPerturbationRequest weightPerturbation,
+        @Valid @Schema(description = "GradAlign's regulariser on fgsm-rs") GradAlignRequest gradAlign) {
+
+    /** The request without AWP or GradAlign. */
+    public CreateTrainingJobRequest(String name, String dataset, Integer trainSubset, String model, String method, Double lambda,
+            String divergence, Double beta, Integer weightWarmupEpochs, AttackRequest attack, Integer epochs, Integer batchSize,
+            OptimizerRequest optimizer, ScheduleRequest schedule, ValidationRequest validation, Boolean augment,
+            CatastrophicOverfittingRequest catastrophicOverfitting, Long seed, Set<String> tags, String device) {
+        this(name, dataset, trainSubset, model, method, lambda, divergence, beta, weightWarmupEpochs, attack, epochs, batchSize,
+                optimizer, schedule, validation, augment, catastrophicOverfitting, seed, tags, device, null, null);
+    }
+
+    /**
+     * Adversarial weight perturbation (Wu et al., 2020): before each update every weight matrix and kernel w moves by
+     * gamma * |w| along the normalised gradient of the method's loss; the update is taken there and the move undone.
+     *
+     * @param gamma the move relative to each weight's norm; default 0.01 (the PGD-AT reference; its TRADES code uses
+     *     0.005)
+     * @param warmupEpochs epochs trained without it first; default 0 (the TRADES reference waits 10 of its 100)
+     */
+    @Schema(name = "WeightPerturbation", description = "adversarial weight perturbation (AWP) of arr, pgd-at, trades or mart")
+    public record WeightPerturbationRequest(
+            @DecimalMin("0") @DecimalMax("1") @Schema(example = "0.01") Double gamma,
+            @Min(0) @Max(10_000) Integer warmupEpochs) {}
+
+    /**
+     * GradAlign (Andriushchenko and Flammarion, 2020) on fgsm-rs: lambda * (1 - cos) between the input gradients at x
+     * and at x plus uniform noise in the epsilon ball, differentiated through.
+     *
+     * @param lambda the regulariser's weight; the paper's CIFAR-10 value at 8/255 is 0.2
+     */
+    @Schema(name = "GradAlign", description = "GradAlign's regulariser on fgsm-rs")
+    public record GradAlignRequest(@NotNull @DecimalMin("0") @DecimalMax("1000") @Schema(example = "0.2") Double lambda) {}
 
     /**
      * The inner attack of the adversarial methods (epsilon also sets the validation attack's budget).

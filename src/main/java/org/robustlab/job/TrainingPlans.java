@@ -90,6 +90,7 @@ public final class TrainingPlans {
                 yield m.withAttack(m.attack().withTrainingMode(trainingMode));
             }
         };
+        trainingMethod = addOns(r, method, trainingMethod);
         int epochs = r.epochs() == null ? 10 : r.epochs();
         CreateTrainingJobRequest.OptimizerRequest o = r.optimizer() == null
                 ? new CreateTrainingJobRequest.OptimizerRequest(null, null, null, null, null) : r.optimizer();
@@ -111,6 +112,36 @@ public final class TrainingPlans {
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(null, e.getMessage());
         }
+    }
+
+    /** AWP and GradAlign, where the request asks for them and the method takes them. */
+    static TrainingMethod addOns(CreateTrainingJobRequest r, Method method, TrainingMethod m) {
+        CreateTrainingJobRequest.WeightPerturbationRequest w = r.weightPerturbation();
+        if (w != null) {
+            if (method != Method.ARR && method != Method.PGD_AT && method != Method.TRADES && method != Method.MART) {
+                throw new InvalidRequestException("weightPerturbation", "weightPerturbation (AWP) applies to arr, pgd-at, trades and"
+                        + " mart; " + method.id() + " takes none");
+            }
+            if (w.gamma() != null && !(Double.isFinite(w.gamma()) && w.gamma() >= 0)) {
+                throw new InvalidRequestException("weightPerturbation.gamma", "weightPerturbation.gamma must be a number in [0, 1]; got "
+                        + w.gamma());
+            }
+            float gamma = w.gamma() == null ? 0.01f : w.gamma().floatValue();
+            m = m.withWeightPerturbation(new TrainingMethod.WeightPerturbation(gamma, w.warmupEpochs() == null ? 0 : w.warmupEpochs()));
+        }
+        CreateTrainingJobRequest.GradAlignRequest g = r.gradAlign();
+        if (g != null) {
+            if (method != Method.FGSM_RS) {
+                throw new InvalidRequestException("gradAlign", "gradAlign regularises the single-step attack of fgsm-rs; "
+                        + method.id() + (method == Method.N_FGSM ? " is not supported with it" : " has no single-step attack")
+                        + "; use method fgsm-rs");
+            }
+            if (g.lambda() == null || !(Double.isFinite(g.lambda()) && g.lambda() >= 0)) {
+                throw new InvalidRequestException("gradAlign.lambda", "gradAlign.lambda must be a number >= 0; got " + g.lambda());
+            }
+            m = m.withGradAlign(g.lambda().floatValue());
+        }
+        return m;
     }
 
     /** The catastrophic-overfitting stop's threshold: 0 (off) for standard training, else 0.2 or as asked. */

@@ -55,6 +55,11 @@ class JobControllerTest {
             {"{\"dataset\": \"fashion-mnist\", \"method\": \"n-fgsm\", \"attack\": {\"noise\": -0.1}}", "attack.noise", "greater than or equal to 0"},
             {"{\"dataset\": \"fashion-mnist\", \"method\": \"n-fgsm\", \"attack\": {\"noise\": 1.5}}", "attack.noise", "less than or equal to 1"},
             {"{\"dataset\": \"fashion-mnist\", \"method\": \"mart\", \"beta\": -1}", "beta", "greater than or equal to 0"},
+            {"{\"dataset\": \"fashion-mnist\", \"method\": \"pgd-at\", \"weightPerturbation\": {\"gamma\": -0.01}}",
+                "weightPerturbation.gamma", "greater than or equal to 0"},
+            {"{\"dataset\": \"fashion-mnist\", \"method\": \"fgsm-rs\", \"gradAlign\": {\"lambda\": -1}}", "gradAlign.lambda",
+                "greater than or equal to 0"},
+            {"{\"dataset\": \"fashion-mnist\", \"method\": \"fgsm-rs\", \"gradAlign\": {}}", "gradAlign.lambda", "must not be null"},
         };
         for (String[] c : cases) {
             mvc.perform(post("/api/v1/training-jobs").contentType(MediaType.APPLICATION_JSON).content(c[0]))

@@ -10,7 +10,7 @@ import org.robustlab.ml.training.TrainingMethod;
 import org.robustlab.problem.InvalidRequestException;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The requests of MART, fast AT (fgsm-rs) and N-FGSM: their defaults, and a named field for each bad combination. */
+/** The requests of MART, fast AT (fgsm-rs), N-FGSM, AWP and GradAlign: their defaults, and a named field for each bad combination. */
 class TrainingPlansTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -51,6 +51,22 @@ class TrainingPlansTest {
         assertThat(mart.attack().trainingMode()).isFalse();
         assertThat(method("""
                 {"dataset": "fashion-mnist", "method": "mart"}""").weight()).isEqualTo(6f);
+        TrainingMethod awp = method("""
+                {"dataset": "fashion-mnist", "method": "trades", "weightPerturbation": {"gamma": 0.005, "warmupEpochs": 2}}""");
+        assertThat(awp.weightPerturbation()).isEqualTo(new TrainingMethod.WeightPerturbation(0.005f, 2));
+        assertThat(awp.perturbsWeightsAt(1)).as("epoch 2 (index 1) is still warm-up").isFalse();
+        assertThat(awp.perturbsWeightsAt(2)).isTrue();
+        assertThat(method("""
+                {"dataset": "fashion-mnist", "method": "pgd-at", "weightPerturbation": {}}""").weightPerturbation())
+                .as("the PGD-AT reference's gamma, no warm-up").isEqualTo(new TrainingMethod.WeightPerturbation(0.01f, 0));
+        assertThat(method("""
+                {"dataset": "fashion-mnist", "method": "pgd-at"}""").weightPerturbation()).isNull();
+        TrainingMethod align = method("""
+                {"dataset": "fashion-mnist", "method": "fgsm-rs", "gradAlign": {"lambda": 0.2}}""");
+        assertThat(align.gradAlign()).isEqualTo(0.2f);
+        assertThat(align.method()).isEqualTo(Method.FGSM_RS);
+        assertThat(method("""
+                {"dataset": "fashion-mnist", "method": "fgsm-rs"}""").gradAlign()).isZero();
     }
 
     @Test
@@ -67,5 +83,14 @@ class TrainingPlansTest {
                 {"dataset": "fashion-mnist", "method": "n-fgsm", "attack": {"randomStart": true}}""", "attack.randomStart", "noise");
         refused("""
                 {"dataset": "fashion-mnist", "method": "mart", "attack": {"type": "fgsm"}}""", "attack.type", "PGD inner attack");
+        refused("""
+                {"dataset": "fashion-mnist", "method": "fgsm-rs", "weightPerturbation": {"gamma": 0.01}}""", "weightPerturbation",
+                "arr, pgd-at, trades and mart");
+        refused("""
+                {"dataset": "fashion-mnist", "method": "pgd-at", "gradAlign": {"lambda": 0.2}}""", "gradAlign", "no single-step attack");
+        refused("""
+                {"dataset": "fashion-mnist", "method": "arr", "gradAlign": {"lambda": 0.2}}""", "gradAlign", "fgsm-rs");
+        refused("""
+                {"dataset": "fashion-mnist", "method": "n-fgsm", "gradAlign": {"lambda": 0.2}}""", "gradAlign", "fgsm-rs");
     }
 }

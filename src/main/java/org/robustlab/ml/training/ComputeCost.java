@@ -14,7 +14,9 @@ import org.robustlab.ml.model.Architecture;
  * device.
  *
  * <p>Per training image, per epoch: standard 3 (forward and backward); ARR 3k + 6 (a k-step attack, then two
- * forwards and a backward through both); PGD-AT 3k + 3; TRADES 3k + 7 (its clean reference forward too).
+ * forwards and a backward through both); PGD-AT 3k + 3; TRADES 3k + 7 (its clean reference forward too). AWP adds
+ * one more pass of the method's loss (3, 6 or 7), GradAlign 10 (a clean input gradient, and a noisy one differentiated
+ * through).
  * Per validation image, per epoch: 2 + 3s (clean, an s-step PGD and its final forward). Per evaluated image:
  * each attack's gradient steps at 3 (FGSM 1; PGD steps x restarts; APGD steps x restarts or targets; the
  * ensemble its stages together), Square's queries at 1, and a final forward per attack.
@@ -44,6 +46,19 @@ public final class ComputeCost {
             case PGD_AT, FGSM_RS, N_FGSM -> 3.0 * k + 3;
             case TRADES, MART -> 3.0 * k + 7;
         };
+        if (m.weightPerturbation() != null) {
+            // AWP's extra pass of the method's loss: its forwards and a backward
+            perTrainImage += switch (m.method()) {
+                case PGD_AT, FGSM_RS, N_FGSM, STANDARD -> 3;
+                case ARR -> 6;
+                case TRADES, MART -> 7;
+            };
+        }
+        if (m.gradAlign() > 0f) {
+            // the clean input gradient (3), and the noisy one with its double backward (a forward, a backward and the
+            // backward of that backward: 1 + 2 + 4)
+            perTrainImage += 3 + 7;
+        }
         double perValidationImage = 2 + 3.0 * plan.validationPgdSteps();
         return (double) plan.epochs() * (trainImages * perTrainImage + (double) plan.validationSize() * perValidationImage)
                 * perImage(plan.architecture());

@@ -149,8 +149,9 @@ public final class TrainingLoop {
                     BatchLoader.Batch batch = loader.batch(s, epoch, b);
                     // The update is queued before the step's figures are read, so the device never waits on the host;
                     // a diverged step's update is harmless, since the run then stops and keeps its last checkpoint.
-                    NDArray figures = step.forwardBackward(block, batch.x(), batch.y(), weight, s);
+                    NDArray figures = step.forwardBackward(block, batch.x(), batch.y(), weight, plan.method().perturbsWeightsAt(epoch), s);
                     sgd.step(lr);
+                    step.restoreWeights();
                     out = TrainingStep.read(figures);
                     if (!Float.isFinite(out.loss())) {
                         return result(TrainingResult.Status.DIVERGED, String.format(Locale.ROOT,

@@ -11,8 +11,35 @@ import org.robustlab.ml.loss.Divergence;
  * @param divergence D for ARR (TRADES always uses KL)
  * @param attack the inner attack (null for standard training)
  * @param weightWarmupEpochs epochs over which lambda (or beta) rises linearly from 0; 0 for none
+ * @param weightPerturbation adversarial weight perturbation (AWP) on top of ARR, PGD-AT, TRADES or MART; null for none
+ * @param gradAlign GradAlign's lambda on FGSM-RS (the weight of 1 - cos between input gradients); 0 for none
  */
-public record TrainingMethod(Method method, float weight, Divergence divergence, AttackSpec attack, int weightWarmupEpochs) {
+public record TrainingMethod(Method method, float weight, Divergence divergence, AttackSpec attack, int weightWarmupEpochs,
+        WeightPerturbation weightPerturbation, float gradAlign) {
+
+    /**
+     * Adversarial weight perturbation (Wu et al., "Adversarial weight perturbation helps robust generalization",
+     * NeurIPS 2020): before each update, every weight matrix and convolution kernel w moves by
+     * {@code gamma * |w| * g / |g|}, g the gradient of the method's own loss on the step's batch; the update's gradient
+     * is taken there, the optimiser steps, and the move is taken back.
+     *
+     * @param gamma the size of the move relative to each weight's norm (0.01 in the PGD-AT reference, 0.005 for TRADES)
+     * @param warmupEpochs epochs trained without it first
+     */
+    public record WeightPerturbation(float gamma, int warmupEpochs) {
+        public WeightPerturbation {
+            if (!(gamma >= 0f) || !Float.isFinite(gamma)) {
+                throw new IllegalArgumentException("weightPerturbation.gamma must be a finite number >= 0; got " + gamma);
+            }
+            if (warmupEpochs < 0) {
+                throw new IllegalArgumentException("weightPerturbation.warmupEpochs must be >= 0; got " + warmupEpochs);
+            }
+        }
+    }
+
+    public TrainingMethod(Method method, float weight, Divergence divergence, AttackSpec attack, int weightWarmupEpochs) {
+        this(method, weight, divergence, attack, weightWarmupEpochs, null, 0f);
+    }
 
     public TrainingMethod {
         if (method != Method.STANDARD && attack == null) {
@@ -27,6 +54,32 @@ public record TrainingMethod(Method method, float weight, Divergence divergence,
         if (weightWarmupEpochs < 0) {
             throw new IllegalArgumentException("warm-up epochs must be >= 0; got " + weightWarmupEpochs);
         }
+        if (weightPerturbation != null && !AWP_METHODS.contains(method)) {
+            throw new IllegalArgumentException("weight perturbation (AWP) applies to arr, pgd-at, trades and mart; not to " + method.id());
+        }
+        if (!(gradAlign >= 0f) || !Float.isFinite(gradAlign)) {
+            throw new IllegalArgumentException("gradAlign lambda must be a finite number >= 0; got " + gradAlign);
+        }
+        if (gradAlign > 0f && method != Method.FGSM_RS) {
+            throw new IllegalArgumentException("GradAlign regularises fgsm-rs, whose single-step attack it aligns; not " + method.id());
+        }
+    }
+
+    private static final java.util.Set<Method> AWP_METHODS = java.util.EnumSet.of(Method.ARR, Method.PGD_AT, Method.TRADES, Method.MART);
+
+    /** Whether AWP moves the weights during epoch {@code epoch} (0-based). */
+    public boolean perturbsWeightsAt(int epoch) {
+        return weightPerturbation != null && weightPerturbation.gamma() > 0f && epoch >= weightPerturbation.warmupEpochs();
+    }
+
+    /** The same method with AWP (null: none). */
+    public TrainingMethod withWeightPerturbation(WeightPerturbation awp) {
+        return new TrainingMethod(method, weight, divergence, attack, weightWarmupEpochs, awp, gradAlign);
+    }
+
+    /** The same method with GradAlign's lambda (0: none). */
+    public TrainingMethod withGradAlign(float lambda) {
+        return new TrainingMethod(method, weight, divergence, attack, weightWarmupEpochs, weightPerturbation, lambda);
     }
 
     public static TrainingMethod standard() {
@@ -69,11 +122,11 @@ public record TrainingMethod(Method method, float weight, Divergence divergence,
 
     /** The same method with another inner attack (its step, mode or start set by a request). */
     public TrainingMethod withAttack(AttackSpec other) {
-        return new TrainingMethod(method, weight, divergence, other, weightWarmupEpochs);
+        return new TrainingMethod(method, weight, divergence, other, weightWarmupEpochs, weightPerturbation, gradAlign);
     }
 
     public TrainingMethod withWarmup(int epochs) {
-        return new TrainingMethod(method, weight, divergence, attack, epochs);
+        return new TrainingMethod(method, weight, divergence, attack, epochs, weightPerturbation, gradAlign);
     }
 
     /** The weight at fractional epoch {@code t}, after warm-up. */
