@@ -117,12 +117,7 @@ class GpuEngineTest {
     private static TrainingStep.StepLosses step(Model model, NDManager manager, ModelSpec spec, TrainingMethod method, float[] x,
             int[] y) {
         Block block = model.getBlock();
-        List<NDArray> params = new ArrayList<>();
-        for (Parameter p : block.getParameters().values()) {
-            if (Models.isTrainable(p)) {
-                params.add(p.getArray());
-            }
-        }
+        List<NDArray> params = Models.trainableArrays(block);
         Sgd sgd = new Sgd(params, 0.9f, false, 5e-4f, model.getNDManager());
         sgd.zeroGradients();
         try (NDManager s = manager.newSubManager()) {
@@ -209,12 +204,7 @@ class GpuEngineTest {
         TrainingMethod arr = TrainingMethod.arr(1f, Divergence.KL, AttackSpec.fgsmRandomStart(0.1f));
         Map<Integer, Long> used = new TreeMap<>();
         try (NDManager manager = NDManager.newBaseManager(device); Model model = Models.create(spec, manager)) {
-            List<NDArray> params = new ArrayList<>();
-            for (Parameter p : model.getBlock().getParameters().values()) {
-                if (Models.isTrainable(p)) {
-                    params.add(p.getArray());
-                }
-            }
+            List<NDArray> params = Models.trainableArrays(model.getBlock());
             Sgd sgd = new Sgd(params, 0.9f, false, 5e-4f, model.getNDManager());
             sgd.zeroGradients();
             TrainingStep step = new TrainingStep(arr);

@@ -8,7 +8,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.cuda.CudaUtils;
 import com.google.gson.Gson;
@@ -463,12 +462,7 @@ public final class Benchmark {
     }
 
     private static Sgd sgd(Block block, Model model) {
-        List<NDArray> params = new ArrayList<>();
-        for (Parameter p : block.getParameters().values()) {
-            if (Models.isTrainable(p)) {
-                params.add(p.getArray());
-            }
-        }
+        List<NDArray> params = Models.trainableArrays(block);
         return new Sgd(params, 0.9f, false, 5e-4f, model.getNDManager());
     }
 

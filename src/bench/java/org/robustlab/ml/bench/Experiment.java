@@ -40,15 +40,10 @@ import org.robustlab.ml.training.TrainingResult;
 public final class Experiment {
 
     public static void main(String[] args) throws IOException {
-        Map<String, String> opts = new LinkedHashMap<>(Map.of("--epochs", "10", "--train-subset", "0", "--test-points", "10000",
+        Map<String, String> defaults = new LinkedHashMap<>(Map.of("--epochs", "10", "--train-subset", "0", "--test-points", "10000",
                 "--lambda", "1", "--beta", "6", "--lr", "0.05", "--seed", "1",
                 "--methods", "standard,arr-fgsm,arr-pgd3,pgd-at,trades", "--out", "results/fashion-mnist-experiment.md", "--runs", "runs/experiment"));
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            if (!opts.containsKey(args[i])) {
-                throw new IllegalArgumentException("unknown option " + args[i] + "; expected one of " + opts.keySet());
-            }
-            opts.put(args[i], args[i + 1]);
-        }
+        Map<String, String> opts = BenchOptions.parse(defaults, args);
         int epochs = Integer.parseInt(opts.get("--epochs"));
         int subset = Integer.parseInt(opts.get("--train-subset"));
         int testPoints = Integer.parseInt(opts.get("--test-points"));

@@ -50,16 +50,11 @@ public final class MethodComparison {
     private MethodComparison() {}
 
     public static void main(String[] args) throws IOException {
-        Map<String, String> opts = new LinkedHashMap<>(Map.of("--epochs", "10", "--train-subset", "0", "--test-points", "10000",
+        Map<String, String> defaults = new LinkedHashMap<>(Map.of("--epochs", "10", "--train-subset", "0", "--test-points", "10000",
                 "--seeds", "1,2,3", "--ensemble", "100,9,5000", "--lr", "0.05", "--methods", String.join(",", ALL),
                 "--out", "results/method-comparison.md", "--csv", "results/method-comparison.csv", "--runs", "runs/comparison"));
-        opts.put("--table-only", "false");
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            if (!opts.containsKey(args[i])) {
-                throw new IllegalArgumentException("unknown option " + args[i] + "; expected one of " + opts.keySet());
-            }
-            opts.put(args[i], args[i + 1]);
-        }
+        defaults.put("--table-only", "false");
+        Map<String, String> opts = BenchOptions.parse(defaults, args);
         int epochs = Integer.parseInt(opts.get("--epochs"));
         int subset = Integer.parseInt(opts.get("--train-subset"));
         int testPoints = Integer.parseInt(opts.get("--test-points"));

@@ -63,6 +63,17 @@ public final class Models {
         return total;
     }
 
+    /** The arrays of the parameters the optimiser updates ({@link #isTrainable}), in the block's order. */
+    public static java.util.List<ai.djl.ndarray.NDArray> trainableArrays(ai.djl.nn.Block block) {
+        java.util.List<ai.djl.ndarray.NDArray> out = new java.util.ArrayList<>();
+        for (Parameter p : block.getParameters().values()) {
+            if (isTrainable(p)) {
+                out.add(p.getArray());
+            }
+        }
+        return out;
+    }
+
     /** Whether the optimiser updates it: everything but BatchNorm's running statistics. */
     public static boolean isTrainable(Parameter p) {
         return p.getType() != Parameter.Type.RUNNING_MEAN && p.getType() != Parameter.Type.RUNNING_VAR;

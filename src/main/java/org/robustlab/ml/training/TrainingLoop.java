@@ -6,7 +6,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,12 +103,7 @@ public final class TrainingLoop {
             state = Checkpoints.readState(existing);
             Checkpoints.restoreParameters(existing, model);
         }
-        List<NDArray> params = new ArrayList<>();
-        for (Parameter p : block.getParameters().values()) {
-            if (Models.isTrainable(p)) {
-                params.add(p.getArray());
-            }
-        }
+        List<NDArray> params = Models.trainableArrays(block);
         Sgd sgd = new Sgd(params, plan.momentum(), plan.nesterov(), plan.weightDecay(), model.getNDManager());
         if (existing != null) {
             Checkpoints.restoreOptimizer(existing, sgd);

@@ -9,7 +9,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import java.io.IOException;
@@ -18,7 +17,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -89,12 +87,7 @@ class SafetensorsPyTorchTest {
 
     private static void trainAFewSteps(Model model, ModelSpec spec, NDManager manager) {
         Engine.getInstance().setRandomSeed(5);
-        List<NDArray> params = new ArrayList<>();
-        for (Parameter p : model.getBlock().getParameters().values()) {
-            if (Models.isTrainable(p)) {
-                params.add(p.getArray());
-            }
-        }
+        List<NDArray> params = Models.trainableArrays(model.getBlock());
         Sgd sgd = new Sgd(params, 0.9f, false, 5e-4f, model.getNDManager());
         TrainingStep step = new TrainingStep(TrainingMethod.standard());
         for (int i = 0; i < 3; i++) {

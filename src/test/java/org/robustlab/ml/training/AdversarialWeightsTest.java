@@ -11,7 +11,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,12 +38,7 @@ class AdversarialWeightsTest {
             Engine.getInstance().setRandomSeed(3);
             try (Model model = Models.create(spec, manager)) {
                 Map<String, float[]> before = snapshot(model);
-                List<NDArray> trainable = new ArrayList<>();
-                for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
-                    if (Models.isTrainable(p.getValue())) {
-                        trainable.add(p.getValue().getArray());
-                    }
-                }
+                List<NDArray> trainable = Models.trainableArrays(model.getBlock());
                 Sgd sgd = new Sgd(trainable, 0.9f, false, 0f, model.getNDManager());
                 sgd.zeroGradients();
                 try (NDManager s = manager.newSubManager()) {

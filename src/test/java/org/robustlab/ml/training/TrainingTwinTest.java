@@ -7,7 +7,6 @@ import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import java.io.IOException;
@@ -175,12 +174,7 @@ class TrainingTwinTest {
 
     private Run train(Model model, TrainingMethod method, NDManager manager, int steps, float lr) {
         long start = System.nanoTime();
-        List<NDArray> params = new ArrayList<>();
-        for (Parameter p : model.getBlock().getParameters().values()) {
-            if (Models.isTrainable(p)) {
-                params.add(p.getArray());
-            }
-        }
+        List<NDArray> params = Models.trainableArrays(model.getBlock());
         Sgd sgd = new Sgd(params, 0.9f, false, 5e-4f, model.getNDManager());
         sgd.zeroGradients();
         TrainingStep step = new TrainingStep(method);

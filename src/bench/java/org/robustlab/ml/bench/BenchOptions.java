@@ -1,0 +1,21 @@
+package org.robustlab.ml.bench;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The {@code --name value} options of a bench command, over its defaults; an unknown name is refused, listing the known. */
+final class BenchOptions {
+
+    private BenchOptions() {}
+
+    static Map<String, String> parse(Map<String, String> defaults, String[] args) {
+        Map<String, String> opts = new LinkedHashMap<>(defaults);
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            if (!opts.containsKey(args[i])) {
+                throw new IllegalArgumentException("unknown option " + args[i] + "; expected one of " + opts.keySet());
+            }
+            opts.put(args[i], args[i + 1]);
+        }
+        return opts;
+    }
+}
