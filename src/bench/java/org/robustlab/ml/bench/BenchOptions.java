@@ -9,6 +9,9 @@ final class BenchOptions {
     private BenchOptions() {}
 
     static Map<String, String> parse(Map<String, String> defaults, String[] args) {
+        if (args.length % 2 != 0) {
+            throw new IllegalArgumentException("options come in pairs, --name value; the known names and their defaults: " + defaults);
+        }
         Map<String, String> opts = new LinkedHashMap<>(defaults);
         for (int i = 0; i + 1 < args.length; i += 2) {
             if (!opts.containsKey(args[i])) {
