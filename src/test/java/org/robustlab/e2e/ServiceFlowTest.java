@@ -39,6 +39,14 @@ class ServiceFlowTest extends ServiceFlowContract {
                 {"name": "gradalign", "dataset": "fashion-mnist", "trainSubset": 256, "method": "fgsm-rs",
                  "gradAlign": {"lambda": 0.2}, "attack": {"epsilon": 0.1}, "epochs": 1, "batchSize": 64,
                  "validation": {"size": 100, "pgdSteps": 2}, "seed": 7}""");
+        // the OpenAPI document describes the add-ons, so that generated clients have them
+        JsonNode schemas = json.readTree(api.get("/v3/api-docs").body()).get("components").get("schemas");
+        assertThat(schemas.has("WeightPerturbation")).as("AWP's schema").isTrue();
+        assertThat(schemas.get("WeightPerturbation").get("properties").has("gamma")).isTrue();
+        assertThat(schemas.get("GradAlign").get("properties").has("lambda")).isTrue();
+        JsonNode training = schemas.get("CreateTrainingJobRequest").get("properties");
+        assertThat(training.has("weightPerturbation") && training.has("gradAlign")).as(training.toString()).isTrue();
+        assertThat(training.get("method").toString()).contains("mart", "fgsm-rs", "n-fgsm");
         // an add-on on a method that does not take it: 400, the field named, nothing queued
         HttpResponse<String> refused = api.post("/api/v1/training-jobs", """
                 {"dataset": "fashion-mnist", "trainSubset": 256, "method": "pgd-at", "gradAlign": {"lambda": 0.2}}""");
