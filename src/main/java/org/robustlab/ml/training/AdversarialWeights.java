@@ -71,7 +71,10 @@ final class AdversarialWeights {
             NDArray g = w.getGradient();
             g.attach(s);
             if (w.getShape().dimension() > 1) {
-                NDArray scale = w.norm().mul(Scalars.like(g, gamma)).div(g.norm().add(Scalars.like(g, 1e-20f)));
+                // w.norm() would live in the model's manager, as every result of an operation on w does: it joins the step's
+                NDArray weightNorm = w.norm();
+                weightNorm.attach(s);
+                NDArray scale = weightNorm.mul(Scalars.like(g, gamma)).div(g.norm().add(Scalars.like(g, 1e-20f)));
                 weights.add(w);
                 deltas.add(g.mul(scale));
             }
